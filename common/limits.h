@@ -1,0 +1,35 @@
+/*
+ * common/limits.h -- every ceiling on input, with its reason.
+ */
+#ifndef SG_LIMITS_H
+#define SG_LIMITS_H
+
+/* Headers kept per message: Postfix's header_size_limit is 100 KB by
+ * default; we allow far more so a site that raised it still gets signed
+ * mail, but never unbounded memory. Past this the message is not signed. */
+#define SG_MAX_HEADER_BYTES	(4u * 1024 * 1024)
+/* Number of header fields kept; Postfix stops at 1000 by default too. */
+#define SG_MAX_HEADERS		2000u
+/* One KeyTable/SigningTable line; OpenDKIM files are short lines. */
+#define SG_MAX_TABLE_LINE	4096u
+/* Entries in a KeyTable or SigningTable. */
+#define SG_MAX_TABLE_ENTRIES	100000u
+/* Signatures added to one message (every SigningTable match signs). */
+#define DKIM_MAX_SIGN		8u
+/* A key file larger than this is not a DKIM key (RSA-8192 PEM ~ 6.5 KB). */
+#define DKIM_MAX_KEYFILE	65536u
+/* RSA signing keys: RFC 8301 section 3.2 requires at least 1024 bits;
+ * below 2048 we warn. Above 8192 is a mistake or an attack on CPU. */
+#define DKIM_RSA_MIN_BITS	1024
+#define DKIM_RSA_WARN_BITS	2048
+#define DKIM_RSA_MAX_BITS	8192
+/* Length of a From header value we parse for its address. */
+#define SG_MAX_FROM_LEN		(64u * 1024)
+/* Local-part and domain as RFC 5321 section 4.5.3.1 bounds them (we allow
+ * a little more for the local-part, which MUAs sometimes exceed). */
+#define SG_MAX_LOCALPART	256u
+#define SG_MAX_DOMAIN		255u
+/* Entries in internal_hosts and similar address lists. */
+#define SG_MAX_CIDRS		4096u
+
+#endif
