@@ -68,7 +68,13 @@ $(BUILD)/miltc: $(BUILD)/obj/tests/lib/miltc_main.o $(TEST_OBJS) $(BUILD)/libsig
 $(BUILD)/loadgen: $(BUILD)/obj/tests/bench/loadgen.o $(TEST_OBJS) $(BUILD)/libsignet.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%_test: $(BUILD)/obj/tests/unit/%_test.o $(MILTER_OBJS) $(TEST_OBJS) $(BUILD)/libsignet.a
+# Unit tests of library code link the library alone; milter_*_test also
+# links milter/ (config, tables glue) without main().
+$(BUILD)/tests/milter_%_test: $(BUILD)/obj/tests/unit/milter_%_test.o $(MILTER_OBJS) $(BUILD)/libsignet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%_test: $(BUILD)/obj/tests/unit/%_test.o $(BUILD)/libsignet.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -1,0 +1,422 @@
+/*
+ * dkim/canon.c -- see canon.h. RFC 6376 section 3.4.
+ *
+ * Body: both modes keep a few flags between chunks instead of bytes:
+ * - cr: the previous chunk ended in CR; the next byte decides whether
+ *   it was a line end (CRLF) or data (bare CR);
+ * - blanks: empty lines seen and not yet written; they are written when
+ *   data follows and dropped at the end (trailing empty lines);
+ * - data: the current line has written data (so a line end is a CRLF
+ *   to write, not one more empty line);
+ * - wsp (relaxed): a run of SP/HTAB is pending; it becomes one SP if
+ *   data follows on the same line and disappears at the line end.
+ * Output goes through a 16 KB block; the sink sees few large writes.
+ * dkim_canon_length() counts every canonical byte, also past l=.
+ */
+#include "canon.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CANON_BLOCK	16384		/* bytes handed to the sink at once */
+
+struct dkim_canon {
+	enum dkim_canon_mode mode;
+	long long limit;		/* l=, or < 0 */
+	dkim_canon_sink *sink;
+	void *sink_arg;
+	enum sg_status st;		/* sticky sink error */
+	unsigned long long total;	/* canonical bytes produced */
+	unsigned long long sent;	/* of which passed on (<= l=) */
+	unsigned long long blanks;	/* pending empty lines */
+	bool cr, data, wsp, ended;
+	size_t olen;
+	unsigned char out[CANON_BLOCK];
+};
+
+struct dkim_canon *dkim_canon_new(enum dkim_canon_mode mode,
+				  long long body_limit,
+				  dkim_canon_sink *sink, void *sink_arg)
+{
+	struct dkim_canon *c = malloc(sizeof *c);
+
+	if (c == NULL)
+		return NULL;
+	memset(c, 0, offsetof(struct dkim_canon, out));
+	c->mode = mode;
+	c->limit = body_limit;
+	c->sink = sink;
+	c->sink_arg = sink_arg;
+	c->st = SG_OK;
+	return c;
+}
+
+void dkim_canon_free(struct dkim_canon **cp)
+{
+	if (cp == NULL || *cp == NULL)
+		return;
+	free(*cp);
+	*cp = NULL;
+}
+
+unsigned long long dkim_canon_length(const struct dkim_canon *c)
+{
+	return c->total;
+}
+
+/* ---- output ---------------------------------------------------------- */
+
+static void flush(struct dkim_canon *c)
+{
+	if (c->olen > 0 && c->st == SG_OK)
+		c->st = c->sink(c->sink_arg, c->out, c->olen);
+	c->olen = 0;
+}
+
+/* Write n canonical bytes, cut at l=. */
+static void emit(struct dkim_canon *c, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	c->total += n;
+	if (c->limit >= 0) {
+		unsigned long long room = (unsigned long long)c->limit - c->sent;
+
+		if (n > room)
+			n = (size_t)room;
+	}
+	c->sent += n;
+	if (n > sizeof c->out - c->olen) {
+		flush(c);
+		if (n >= sizeof c->out) {	/* long run: no copy */
+			if (c->st == SG_OK)
+				c->st = c->sink(c->sink_arg, s, n);
+			return;
+		}
+	}
+	memcpy(c->out + c->olen, s, n);
+	c->olen += n;
+}
+
+static void emit_crlf(struct dkim_canon *c)
+{
+	if (c->olen + 2 <= sizeof c->out && (c->limit < 0 ||
+	    c->sent + 2 <= (unsigned long long)c->limit)) {
+		c->out[c->olen++] = '\r';	/* the common case, inline */
+		c->out[c->olen++] = '\n';
+		c->total += 2;
+		c->sent += 2;
+		return;
+	}
+	emit(c, "\r\n", 2);
+}
+
+/* Data is about to go on the current line: write held-back empty lines
+ * first (they were not trailing after all). */
+static void line_start(struct dkim_canon *c)
+{
+	if (c->data)
+		return;
+	c->data = true;
+	for (; c->blanks > 0; c->blanks--)
+		emit_crlf(c);
+}
+
+static void line_end(struct dkim_canon *c)
+{
+	c->wsp = false;			/* WSP before a line end goes */
+	if (c->data) {
+		emit_crlf(c);
+		c->data = false;
+	} else {
+		c->blanks++;
+	}
+}
+
+/* ---- simple ------------------------------------------------------------ */
+
+static void simple_data(struct dkim_canon *c, const unsigned char *p, size_t n)
+{
+	if (n == 0)
+		return;
+	line_start(c);
+	emit(c, p, n);
+}
+
+/* Lines end at LF; a CR just before the LF belongs to the line end. */
+static void simple_chunk(struct dkim_canon *c, const unsigned char *p,
+			 const unsigned char *end)
+{
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n;
+
+		if (nl == NULL) {
+			n = (size_t)(end - p);
+			if (p[n - 1] == '\r') {		/* decided next time */
+				c->cr = true;
+				n--;
+			}
+			simple_data(c, p, n);
+			return;
+		}
+		n = (size_t)(nl - p);
+		if (n > 0 && nl[-1] == '\r')
+			n--;
+		simple_data(c, p, n);
+		line_end(c);
+		p = nl + 1;
+	}
+}
+
+/* ---- relaxed ----------------------------------------------------------- */
+
+static bool is_wsp(unsigned char b)
+{
+	return b == ' ' || b == '\t';
+}
+
+/* Bytes that are plain data in relaxed mode: not SP, HTAB, CR or LF. */
+static bool is_plain(unsigned char b)
+{
+	return b > ' ' || (b != ' ' && b != '\t' && b != '\r' && b != '\n');
+}
+
+static void relaxed_data(struct dkim_canon *c, const unsigned char *p,
+			 size_t n)
+{
+	line_start(c);
+	if (c->wsp) {
+		c->wsp = false;
+		emit(c, " ", 1);
+	}
+	emit(c, p, n);
+}
+
+static void relaxed_chunk(struct dkim_canon *c, const unsigned char *p,
+			  const unsigned char *end)
+{
+	while (p < end) {
+		const unsigned char *q = p;
+
+		/* plain bytes, and single SPs between them, are canonical */
+		while (q < end && (is_plain(*q) || (*q == ' ' && q > p &&
+			q + 1 < end && is_plain(q[1]))))
+			q++;
+		if (q > p) {
+			relaxed_data(c, p, (size_t)(q - p));
+			p = q;
+			continue;
+		}
+		if (is_wsp(*p)) {
+			c->wsp = true;
+			p++;
+		} else if (*p == '\n') {
+			line_end(c);
+			p++;
+		} else if (p + 1 == end) {		/* CR, decided next time */
+			c->cr = true;
+			p++;
+		} else if (p[1] == '\n') {		/* CRLF */
+			line_end(c);
+			p += 2;
+		} else {				/* bare CR: data */
+			relaxed_data(c, p, 1);
+			p++;
+		}
+	}
+}
+
+/* ---- body API ---------------------------------------------------------- */
+
+/* A CR ended the previous chunk: settle it with the byte after it (or
+ * with none at the end of the body: then it was data). */
+static size_t settle_cr(struct dkim_canon *c, const unsigned char *p,
+			size_t n)
+{
+	static const unsigned char cr = '\r';
+
+	c->cr = false;
+	if (n > 0 && p[0] == '\n') {
+		line_end(c);
+		return 1;
+	}
+	if (c->mode == DKIM_CANON_SIMPLE)
+		simple_data(c, &cr, 1);
+	else
+		relaxed_data(c, &cr, 1);
+	return 0;
+}
+
+enum sg_status dkim_canon_body(struct dkim_canon *c, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	if (c->ended)
+		return SG_E_STATE;
+	if (n == 0 || c->st != SG_OK)
+		return c->st;
+	if (c->cr) {
+		size_t used = settle_cr(c, s, n);
+
+		s += used;
+		n -= used;
+	}
+	if (c->mode == DKIM_CANON_SIMPLE)
+		simple_chunk(c, s, s + n);
+	else
+		relaxed_chunk(c, s, s + n);
+	return c->st;
+}
+
+enum sg_status dkim_canon_final(struct dkim_canon *c)
+{
+	if (c->ended)
+		return c->st;
+	c->ended = true;
+	if (c->cr)
+		settle_cr(c, NULL, 0);
+	c->wsp = false;
+	if (c->data)
+		line_end(c);		/* missing final CRLF */
+	if (c->total == 0 && c->mode == DKIM_CANON_SIMPLE)
+		emit_crlf(c);		/* empty body is one CRLF */
+	c->blanks = 0;			/* trailing empty lines go */
+	flush(c);
+	return c->st;
+}
+
+/* ---- headers ----------------------------------------------------------- */
+
+static enum sg_status put_lower(struct buf *out, const char *p, size_t n)
+{
+	char tmp[256];
+	enum sg_status st = SG_OK;
+
+	while (n > 0 && st == SG_OK) {
+		size_t k = n < sizeof tmp ? n : sizeof tmp;
+
+		for (size_t i = 0; i < k; i++)
+			tmp[i] = (p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i];
+		st = buf_append(out, tmp, k);
+		p += k;
+		n -= k;
+	}
+	return st;
+}
+
+/* Relaxed header white space: a line break (CRLF, or a bare LF as in the
+ * body) is removed (unfolding), a run of SP/HTAB becomes one SP, none at
+ * either end of the value. A CR without an LF after it is data. */
+static size_t hdr_break(const char *p, const char *end)
+{
+	if (*p == '\n')
+		return 1;
+	return *p == '\r' && p + 1 < end && p[1] == '\n' ? 2 : 0;
+}
+
+static bool is_hsep(const char *p, const char *end)
+{
+	return *p == ' ' || *p == '\t' || hdr_break(p, end) > 0;
+}
+
+static enum sg_status relaxed_value(struct buf *out, const char *p,
+				    const char *end)
+{
+	enum sg_status st = SG_OK;
+	bool space = false, started = false;
+
+	while (p < end && st == SG_OK) {
+		const char *q = p;
+		size_t brk = hdr_break(p, end);
+
+		if (brk > 0) {
+			p += brk;
+			continue;
+		}
+		if (*p == ' ' || *p == '\t') {
+			space = started;
+			p++;
+			continue;
+		}
+		if (space)
+			st = buf_putc(out, ' ');
+		space = false;
+		started = true;
+		while (q < end && !is_hsep(q, end))
+			q++;
+		if (st == SG_OK)
+			st = buf_append(out, p, (size_t)(q - p));
+		p = q;
+	}
+	return st;
+}
+
+static enum sg_status relaxed_header(const char *f, size_t len,
+				     struct buf *out)
+{
+	const char *end = f + len, *colon = memchr(f, ':', len);
+	const char *name_end = colon != NULL ? colon : end;
+	enum sg_status st;
+
+	while (name_end > f && is_hsep(name_end - 1, end))
+		name_end--;
+	st = put_lower(out, f, (size_t)(name_end - f));
+	if (st != SG_OK || colon == NULL)
+		return st;
+	if ((st = buf_putc(out, ':')) != SG_OK)
+		return st;
+	return relaxed_value(out, colon + 1, end);
+}
+
+enum sg_status dkim_canon_header(enum dkim_canon_mode mode,
+				 const char *field, size_t len,
+				 int no_crlf, struct buf *out)
+{
+	enum sg_status st;
+
+	if (mode == DKIM_CANON_SIMPLE)
+		st = buf_append(out, field, len);
+	else
+		st = relaxed_header(field, len, out);
+	if (st == SG_OK && !no_crlf)
+		st = buf_append(out, "\r\n", 2);
+	return st;
+}
+
+/* ---- names ------------------------------------------------------------- */
+
+static bool canon_word(const char *s, size_t n, enum dkim_canon_mode *m)
+{
+	if (n == 6 && memcmp(s, "simple", 6) == 0)
+		*m = DKIM_CANON_SIMPLE;
+	else if (n == 7 && memcmp(s, "relaxed", 7) == 0)
+		*m = DKIM_CANON_RELAXED;
+	else
+		return false;
+	return true;
+}
+
+enum sg_status dkim_canon_parse(const char *s, enum dkim_canon_mode *hdr,
+				enum dkim_canon_mode *body)
+{
+	const char *slash = strchr(s, '/');
+	enum dkim_canon_mode h, b = DKIM_CANON_SIMPLE;
+
+	if (slash == NULL) {
+		if (!canon_word(s, strlen(s), &h))
+			return SG_E_SYNTAX;
+	} else if (!canon_word(s, (size_t)(slash - s), &h) ||
+		   !canon_word(slash + 1, strlen(slash + 1), &b)) {
+		return SG_E_SYNTAX;
+	}
+	*hdr = h;
+	*body = b;
+	return SG_OK;
+}
+
+const char *dkim_canon_name(enum dkim_canon_mode mode)
+{
+	return mode == DKIM_CANON_RELAXED ? "relaxed" : "simple";
+}

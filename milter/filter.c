@@ -1,0 +1,302 @@
+/*
+ * milter/filter.c -- see filter.h.
+ *
+ * Protocol: signet asks the MTA to skip HELO, RCPT, DATA and unknown
+ * commands and not to wait for replies to connect, MAIL, each header,
+ * end-of-headers and body chunks (SMFIP_NR_*): only end-of-message is
+ * answered, so a message costs one round trip instead of one per header.
+ */
+#include "filter.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "config.h"
+#include "signer.h"
+
+#define WANT_PROTO (SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN | \
+		    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_EOH | \
+		    SMFIP_NR_BODY | SMFIP_HDR_LEADSPC)
+
+struct conn {
+	struct sg_conf *conf;		/* the configuration this connection started with */
+	unsigned long proto;		/* negotiated SMFIP_* flags */
+	char client[INET6_ADDRSTRLEN + 8];
+	bool internal;			/* client in internal_hosts, or local submission */
+	bool daemon_match;		/* {daemon_name} is a signing daemon */
+	struct signer *sig;		/* the message being signed, or NULL */
+	bool failed;			/* an internal error hit this message */
+	const char *fail_why;
+};
+
+static int active_conns;
+
+int filter_active_connections(void)
+{
+	return __atomic_load_n(&active_conns, __ATOMIC_RELAXED);
+}
+
+static struct conn *conn_get(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		return c;
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return NULL;
+	c->conf = conf_current();
+	if (c->conf == NULL || smfi_setpriv(ctx, c) != MI_SUCCESS) {
+		conf_unref(&c->conf);
+		free(c);
+		return NULL;
+	}
+	__atomic_add_fetch(&active_conns, 1, __ATOMIC_RELAXED);
+	return c;
+}
+
+/* The answer for a step whose reply we may have asked the MTA to skip. */
+static sfsistat step_ok(const struct conn *c, unsigned long nr_flag)
+{
+	return c != NULL && (c->proto & nr_flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static const char *queue_id(SMFICTX *ctx)
+{
+	const char *id = smfi_getsymval(ctx, "i");
+
+	return id != NULL && *id != '\0' ? id : "NOQUEUE";
+}
+
+static void message_reset(struct conn *c)
+{
+	signer_free(&c->sig);
+	c->failed = false;
+	c->fail_why = NULL;
+}
+
+static void message_error(struct conn *c, const char *why)
+{
+	if (!c->failed) {
+		c->failed = true;
+		c->fail_why = why;
+	}
+}
+
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+			     unsigned long f2, unsigned long f3,
+			     unsigned long *pf0, unsigned long *pf1,
+			     unsigned long *pf2, unsigned long *pf3)
+{
+	struct conn *c = conn_get(ctx);
+
+	if (c == NULL) {
+		log_err("cannot set up a connection (out of memory or no configuration)");
+		return SMFIS_TEMPFAIL;
+	}
+	if (!(f0 & SMFIF_ADDHDRS)) {
+		log_err("the MTA does not allow adding header fields; cannot sign");
+		return SMFIS_REJECT;
+	}
+	*pf0 = SMFIF_ADDHDRS;
+	*pf1 = f1 & WANT_PROTO;
+	*pf2 = 0;
+	*pf3 = 0;
+	c->proto = *pf1;
+	return SMFIS_CONTINUE;
+}
+
+static bool in_list(char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; s != NULL && i < n; i++)
+		if (strcasecmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+static sfsistat cb_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
+{
+	struct conn *c = conn_get(ctx);
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	if (sa == NULL || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)) {
+		/* Local submission (sendmail(1) through non_smtpd_milters). */
+		snprintf(c->client, sizeof c->client, "local");
+		c->internal = true;
+	} else {
+		const void *a = sa->sa_family == AF_INET ?
+				(const void *)&((struct sockaddr_in *)sa)->sin_addr :
+				(const void *)&((struct sockaddr_in6 *)sa)->sin6_addr;
+
+		if (inet_ntop(sa->sa_family, a, c->client, sizeof c->client) == NULL)
+			snprintf(c->client, sizeof c->client, "unknown");
+		c->internal = cidr_list_match(c->conf->internal_hosts, sa);
+	}
+	c->daemon_match = in_list(c->conf->daemon_names, c->conf->n_daemon_names,
+				  smfi_getsymval(ctx, "{daemon_name}"));
+	return step_ok(c, SMFIP_NR_CONN);
+}
+
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	const char *auth;
+	bool sign;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	message_reset(c);
+	auth = smfi_getsymval(ctx, "{auth_authen}");
+	sign = (c->conf->sign_internal && c->internal) ||
+	       (c->conf->sign_authenticated && auth != NULL && *auth != '\0') ||
+	       c->daemon_match;
+	if (sign && (c->sig = signer_new(c->conf)) == NULL)
+		message_error(c, "out of memory");
+	return step_ok(c, SMFIP_NR_MAIL);
+}
+
+static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL && c->sig != NULL && !c->failed &&
+	    signer_header(c->sig, name, value, c->proto & SMFIP_HDR_LEADSPC) != SG_OK)
+		message_error(c, "out of memory storing headers");
+	return step_ok(c, SMFIP_NR_HDR);
+}
+
+static sfsistat cb_eoh(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL && c->sig != NULL && !c->failed && signer_eoh(c->sig) != SG_OK)
+		message_error(c, "out of memory at end of headers");
+	return step_ok(c, SMFIP_NR_EOH);
+}
+
+static sfsistat cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL && c->sig != NULL && !c->failed && signer_body(c->sig, p, n) != SG_OK)
+		message_error(c, "body hashing failed");
+	return step_ok(c, SMFIP_NR_BODY);
+}
+
+/* Hand a field value to the MTA: LF line ends, and the leading space only
+ * when the MTA keeps values verbatim (SMFIP_HDR_LEADSPC). */
+static char *mta_value(const char *v, bool leadspc)
+{
+	char *out = malloc(strlen(v) + 1), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	if (!leadspc && *v == ' ')
+		v++;
+	for (; *v != '\0'; v++)
+		if (!(v[0] == '\r' && v[1] == '\n'))
+			*o++ = *v;
+	*o = '\0';
+	return out;
+}
+
+static sfsistat fail_safe(SMFICTX *ctx, struct conn *c, const char *qid)
+{
+	if (c->conf->on_error == CONF_ON_ERROR_TEMPFAIL) {
+		log_err("%s: not signed: %s; answering tempfail (on_error = tempfail)",
+			qid, c->fail_why);
+		smfi_setreply(ctx, "451", "4.3.0", "Temporary signing failure, try again later");
+		return SMFIS_TEMPFAIL;
+	}
+	log_err("%s: not signed: %s; message passed on unsigned (on_error = accept)",
+		qid, c->fail_why);
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	const char *qid = queue_id(ctx), *why = NULL;
+	const char *const *vals;
+	size_t n;
+
+	if (c == NULL) {
+		log_err("%s: no connection state; message passed on unchanged", qid);
+		return SMFIS_ACCEPT;
+	}
+	if (c->sig == NULL) {
+		if (c->failed)
+			return fail_safe(ctx, c, qid);
+		log_info("%s: not signed: client %s is not internal or authenticated",
+			 qid, c->client);
+		return SMFIS_ACCEPT;
+	}
+	if (!c->failed && signer_eom(c->sig, (long long)time(NULL), &vals, &n, &why) != SG_OK)
+		message_error(c, why);
+	if (c->failed)
+		return fail_safe(ctx, c, qid);
+	if (n == 0) {
+		log_info("%s: not signed: %s (from=<%s>, client %s)", qid,
+			 signer_skip_reason(c->sig),
+			 signer_from(c->sig) ? signer_from(c->sig) : "", c->client);
+		return SMFIS_ACCEPT;
+	}
+	/* Insert bottom-most first so the first signature ends up on top. */
+	for (size_t i = n; i-- > 0;) {
+		char *v = mta_value(vals[i], c->proto & SMFIP_HDR_LEADSPC);
+
+		if (v == NULL || smfi_insheader(ctx, 0, "DKIM-Signature", v) != MI_SUCCESS) {
+			free(v);
+			message_error(c, "the MTA refused the DKIM-Signature header");
+			return fail_safe(ctx, c, qid);
+		}
+		free(v);
+	}
+	log_info("%s: signed from=<%s> client=%s: %s", qid, signer_from(c->sig),
+		 c->client, signer_summary(c->sig));
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		message_reset(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_close(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	smfi_setpriv(ctx, NULL);
+	message_reset(c);
+	conf_unref(&c->conf);
+	free(c);
+	__atomic_sub_fetch(&active_conns, 1, __ATOMIC_RELAXED);
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc filter_desc = {
+	.xxfi_name = "signet",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS,
+	.xxfi_connect = cb_connect,
+	.xxfi_envfrom = cb_envfrom,
+	.xxfi_header = cb_header,
+	.xxfi_eoh = cb_eoh,
+	.xxfi_body = cb_body,
+	.xxfi_eom = cb_eom,
+	.xxfi_abort = cb_abort,
+	.xxfi_close = cb_close,
+	.xxfi_negotiate = cb_negotiate,
+};

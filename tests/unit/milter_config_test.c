@@ -1,0 +1,212 @@
+/*
+ * tests/unit/milter_config_test.c -- configuration loading (errors name
+ * FILE:LINE), defaults, relative paths, and the signer's decisions on
+ * odd messages (no From, two From fields, huge headers, bare LF).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "dkim/key.h"
+#include "milter/config.h"
+#include "milter/signer.h"
+#include "tests/lib/test.h"
+
+static char dir[256];
+
+static void put(const char *name, const char *text, mode_t mode)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+static const char *good_conf =
+	"socket = \"inet:18891@127.0.0.1\";\n"
+	"authserv_id = \"mx.test.example\";\n"
+	"internal_hosts = [ \"10.0.0.0/8\" ];\n"
+	"dkim = {\n"
+	"  key_table = \"KeyTable\";\n"
+	"  signing_table = \"SigningTable\";\n"
+	"  canonicalization = \"simple/relaxed\";\n"
+	"};\n";
+
+static void test_good(void)
+{
+	struct sg_conf *c = NULL;
+	char err[512] = "", path[512];
+
+	snprintf(path, sizeof path, "%s/good.conf", dir);
+	put("good.conf", good_conf, 0644);
+	T_EXPECT(conf_load(path, &c, err, sizeof err, NULL) == SG_OK, err);
+	if (c == NULL)
+		return;
+	T_EXPECT_STR(c->socket, "inet:18891@127.0.0.1", "socket");
+	T_EXPECT_STR(c->authserv_id, "mx.test.example", "authserv_id");
+	T_EXPECT(c->hcanon == DKIM_CANON_SIMPLE && c->bcanon == DKIM_CANON_RELAXED, "canon");
+	T_EXPECT(c->n_oversign == 1 && strcmp(c->oversign[0], "From") == 0, "oversign-default");
+	T_EXPECT(c->key_table[0] == '/' && strstr(c->key_table, "/KeyTable") != NULL,
+		 "relative-path-made-absolute");
+	T_EXPECT(cidr_list_match_text(c->internal_hosts, "10.1.2.3"), "internal-10/8");
+	T_EXPECT(!cidr_list_match_text(c->internal_hosts, "127.0.0.1"), "list-replaces-default");
+	T_EXPECT(dkim_tables_nkeys(c->tables) == 2, "two-keys");
+	T_EXPECT(c->on_error == CONF_ON_ERROR_ACCEPT, "on-error-default");
+	conf_unref(&c);
+}
+
+static void test_errors(void)
+{
+	static const struct { const char *label, *text, *want; } cases[] = {
+		{ "syntax-error", "socket = \"inet:1@127.0.0.1\"\ndkim = {};\n", "bad.conf:2:" },
+		{ "unknown-top", "sockett = \"x\";\n", "bad.conf:1: unknown setting 'sockett'" },
+		{ "unknown-in-dkim",
+		  "dkim = {\n key_table = \"KeyTable\";\n signing_table = \"SigningTable\";\n"
+		  " canonicalisation = \"relaxed\";\n};\n",
+		  "bad.conf:4: unknown setting 'canonicalisation' in dkim" },
+		{ "bad-socket", "socket = \"tcp:8891\";\n", "bad.conf:1: socket 'tcp:8891'" },
+		{ "bad-canon",
+		  "dkim = {\n key_table = \"KeyTable\";\n signing_table = \"SigningTable\";\n"
+		  " canonicalization = \"loose/relaxed\";\n};\n", "bad.conf:4: canonicalization" },
+		{ "bad-cidr", "internal_hosts = [ \"10.0.0.0/33\" ];\n", "bad.conf:1: internal_hosts: '10.0.0.0/33'" },
+		{ "bad-on-error", "on_error = \"drop\";\n", "bad.conf:1: on_error" },
+		{ "no-dkim", "socket = \"inet:1@127.0.0.1\";\n", "missing 'dkim'" },
+		{ "bool-type",
+		  "dkim = {\n key_table = \"KeyTable\";\n signing_table = \"SigningTable\";\n"
+		  " create_missing_keys = \"yes\";\n};\n", "bad.conf:4: 'create_missing_keys' must be true or false" },
+		{ "sign-headers-without-from",
+		  "dkim = {\n key_table = \"KeyTable\";\n signing_table = \"SigningTable\";\n"
+		  " sign_headers = [ \"Subject\" ];\n};\n", "sign_headers must include From" },
+		{ "missing-keytable",
+		  "dkim = {\n key_table = \"NoSuchTable\";\n signing_table = \"SigningTable\";\n};\n",
+		  "NoSuchTable" },
+	};
+	char path[512];
+
+	snprintf(path, sizeof path, "%s/bad.conf", dir);
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct sg_conf *c = NULL;
+		char err[512] = "";
+
+		put("bad.conf", cases[i].text, 0644);
+		T_EXPECT(conf_load(path, &c, err, sizeof err, NULL) != SG_OK && c == NULL,
+			 cases[i].label);
+		if (strstr(err, cases[i].want) == NULL) {
+			fprintf(stderr, "  [%s] err=\"%s\" want \"%s\"\n", cases[i].label,
+				err, cases[i].want);
+			T_EXPECT(0, cases[i].label);
+		} else {
+			T_EXPECT(1, cases[i].label);
+		}
+	}
+}
+
+static void test_unsafe_key(void)
+{
+	struct sg_conf *c = NULL;
+	char err[512] = "", path[512], key[512];
+
+	snprintf(key, sizeof key, "%s/rsa.pem", dir);
+	chmod(key, 0644);
+	snprintf(path, sizeof path, "%s/good.conf", dir);
+	T_EXPECT(conf_load(path, &c, err, sizeof err, NULL) == SG_E_PERM, "unsafe-key-refused");
+	T_EXPECT(strstr(err, "KeyTable:1:") != NULL, "unsafe-key-names-keytable-line");
+	chmod(key, 0600);
+}
+
+/* Feed a message through a signer; returns the number of signatures. */
+static size_t run_signer(struct sg_conf *c, const char *const *hdrs, size_t nh,
+			 const char *body, const char **skip)
+{
+	struct signer *s = signer_new(c);
+	const char *const *vals;
+	const char *why = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i + 1 < nh * 2; i += 2)
+		signer_header(s, hdrs[i], hdrs[i + 1], false);
+	signer_eoh(s);
+	signer_body(s, body, strlen(body));
+	if (signer_eom(s, 1700000000, &vals, &n, &why) != SG_OK)
+		n = (size_t)-1;
+	*skip = signer_skip_reason(s);
+	signer_free(&s);
+	return n;
+}
+
+static void test_signer(void)
+{
+	struct sg_conf *c = NULL;
+	char err[512] = "", path[512];
+	const char *skip;
+	static const char *one_from[] = { "From", "A <a@example.com>", "Subject", "hi" };
+	static const char *no_from[] = { "Subject", "hi" };
+	static const char *two_from[] = { "From", "a@example.com", "From", "b@example.com" };
+	static const char *two_addr[] = { "From", "a@example.com, b@example.com" };
+	static const char *other_dom[] = { "From", "a@example.org" };
+	static const char *bare_lf[] = { "From", "a@example.com", "Subject", "x\n\tfolded" };
+	char *big = malloc(5u * 1024 * 1024);
+	const char *huge[] = { "From", "a@example.com", "X-Big", big };
+
+	snprintf(path, sizeof path, "%s/good.conf", dir);
+	if (conf_load(path, &c, err, sizeof err, NULL) != SG_OK) {
+		T_EXPECT(0, err);
+		free(big);
+		return;
+	}
+	T_EXPECT(run_signer(c, one_from, 2, "body\r\n", &skip) == 2 && skip == NULL, "dual-signed");
+	T_EXPECT(run_signer(c, no_from, 1, "", &skip) == 0 && skip != NULL &&
+		 strstr(skip, "no From") != NULL, "no-from-not-signed");
+	T_EXPECT(run_signer(c, two_from, 2, "", &skip) == 0 && skip != NULL &&
+		 strstr(skip, "more than one From") != NULL, "two-from-not-signed");
+	T_EXPECT(run_signer(c, two_addr, 1, "", &skip) == 0 && skip != NULL, "two-addresses-not-signed");
+	T_EXPECT(run_signer(c, other_dom, 1, "", &skip) == 0 && skip != NULL &&
+		 strstr(skip, "SigningTable") != NULL, "foreign-domain-not-signed");
+	T_EXPECT(run_signer(c, bare_lf, 2, "a\nb\n", &skip) == 2, "bare-lf-signed");
+	memset(big, 'x', 5u * 1024 * 1024 - 1);
+	big[5u * 1024 * 1024 - 1] = '\0';
+	T_EXPECT(run_signer(c, huge, 2, "", &skip) == 0 && skip != NULL &&
+		 strstr(skip, "limit") != NULL, "huge-header-not-signed");
+	free(big);
+	conf_unref(&c);
+}
+
+int main(void)
+{
+	char kt[1024], key1[512], key2[512];
+	const char *why;
+
+	log_set_level(LOG_LVL_ERR);
+	snprintf(dir, sizeof dir, "%s/signet-conf-XXXXXX",
+		 getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(dir) == NULL)
+		return 2;
+	snprintf(key1, sizeof key1, "%s/rsa.pem", dir);
+	snprintf(key2, sizeof key2, "%s/ed25519.pem", dir);
+	if (dkim_key_generate(DKIM_ALG_RSA_SHA256, 2048, key1, &why) != SG_OK ||
+	    dkim_key_generate(DKIM_ALG_ED25519_SHA256, 0, key2, &why) != SG_OK) {
+		fprintf(stderr, "keygen: %s\n", why);
+		return 2;
+	}
+	snprintf(kt, sizeof kt, "rsa example.com:rsa:rsa.pem\ned example.com:ed:ed25519.pem\n");
+	put("KeyTable", kt, 0644);
+	put("SigningTable", "*@example.com rsa\n*@example.com ed\n", 0644);
+
+	test_good();
+	test_errors();
+	test_unsafe_key();
+	test_signer();
+
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	return T_DONE("milter_config_test");
+}
