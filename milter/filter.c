@@ -24,6 +24,16 @@
 		    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_EOH | \
 		    SMFIP_NR_BODY | SMFIP_HDR_LEADSPC)
 
+static const struct { int stage; const char *names; } want_macros[] = {
+	{ SMFIM_CONNECT, "{daemon_name}" },
+	{ SMFIM_HELO, "" },
+	{ SMFIM_ENVFROM, "{auth_authen}" },
+	{ SMFIM_ENVRCPT, "" },
+	{ SMFIM_DATA, "" },
+	{ SMFIM_EOH, "" },
+	{ SMFIM_EOM, "i" },
+};
+
 struct conn {
 	struct sg_conf *conf;		/* the configuration this connection started with */
 	unsigned long proto;		/* negotiated SMFIP_* flags */
@@ -103,11 +113,19 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		log_err("the MTA does not allow adding header fields; cannot sign");
 		return SMFIS_REJECT;
 	}
-	*pf0 = SMFIF_ADDHDRS;
+	*pf0 = SMFIF_ADDHDRS | (f0 & SMFIF_SETSYMLIST);
 	*pf1 = f1 & WANT_PROTO;
 	*pf2 = 0;
 	*pf3 = 0;
 	c->proto = *pf1;
+	/* Ask only for the macros we read; every other one would cost the MTA
+	 * an extra packet (Postfix sends end-of-header macros before every
+	 * header field). An MTA that ignores the lists sends them anyway. */
+	for (size_t i = 0; i < sizeof want_macros / sizeof want_macros[0]; i++)
+		if (smfi_setsymlist(ctx, want_macros[i].stage,
+				    (char *)want_macros[i].names) != MI_SUCCESS)
+			log_debug("MTA did not take the macro list for stage %d",
+				  want_macros[i].stage);
 	return SMFIS_CONTINUE;
 }
 

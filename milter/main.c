@@ -37,6 +37,7 @@
 #define STOP_GRACE_SECONDS 30
 
 static const char *conf_path = CONF_DEFAULT_PATH;
+static char conf_abs[4096];
 static bool foreground;
 
 static void usage(void)
@@ -75,11 +76,12 @@ static void reload(void)
 	char err[1024] = "";
 
 	log_info("SIGHUP: reloading %s", conf_path);
+	old = conf_current();
 	if (conf_load(conf_path, &c, err, sizeof err, &hooks) != SG_OK) {
 		log_err("reload failed, keeping the previous configuration: %s", err);
+		conf_unref(&old);
 		return;
 	}
-	old = conf_current();
 	if (old != NULL && strcmp(old->socket, c->socket) != 0)
 		log_warn("socket changed to %s; that takes a restart (still on %s)",
 			 c->socket, old->socket);
@@ -236,6 +238,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "signetd: %s\n", err);
 		return 1;
 	}
+	/* Reloads read the same file even after a daemon's chdir("/"). */
+	snprintf(conf_abs, sizeof conf_abs, "%s", conf->path);
+	conf_path = conf_abs;
 	if (check) {
 		printf("signetd: configuration %s is ok: %zu keys, socket %s\n",
 		       conf->path, dkim_tables_nkeys(conf->tables), conf->socket);

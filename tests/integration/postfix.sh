@@ -153,7 +153,7 @@ PF_PID=$!
 # Stopped through "postfix stop" (which lets master end its children), then
 # the start-fg process is waited for; sg_stop is the bounded fallback.
 sg_track "$PF_PID"
-sg_on_exit "postfix -c '$PF/etc' stop; for i in \$(seq 100); do kill -0 $PF_PID 2>/dev/null || break; sleep 0.1; done"
+sg_on_exit "postfix -c '$PF/etc' stop; for _pf_w in \$(seq 100); do kill -0 $PF_PID 2>/dev/null || break; sleep 0.1; done"
 
 pf_up=1
 for canon in $CANONS; do

@@ -55,27 +55,30 @@ SG_EXIT_CMDS=()
 SG_PORTS_GIVEN=" "
 
 _sg_cleanup() {
-	local rc=$? i
+	local _sgc_rc=$? _sgc_n _sgc_d
 	trap - EXIT INT TERM
-	for ((i = ${#SG_EXIT_CMDS[@]} - 1; i >= 0; i--)); do
-		eval "${SG_EXIT_CMDS[$i]}" >/dev/null 2>&1 || true
+	# (loop variables with names the registered commands will not use)
+	for ((_sgc_n = ${#SG_EXIT_CMDS[@]} - 1; _sgc_n >= 0; _sgc_n--)); do
+		eval "${SG_EXIT_CMDS[$_sgc_n]}" >/dev/null 2>&1 || true
 	done
-	for ((i = ${#SG_PIDS[@]} - 1; i >= 0; i--)); do
-		sg_stop "${SG_PIDS[$i]}" >/dev/null 2>&1 || true
+	for ((_sgc_n = ${#SG_PIDS[@]} - 1; _sgc_n >= 0; _sgc_n--)); do
+		sg_stop "${SG_PIDS[$_sgc_n]}" >/dev/null 2>&1 || true
 	done
-	for i in "${SG_TMPDIRS[@]}"; do
+	for _sgc_d in "${SG_TMPDIRS[@]}"; do
 		if [ "${SG_KEEP_TMP:-0}" = 1 ]; then
-			echo "kept: $i" >&2
+			echo "kept: $_sgc_d" >&2
 		else
-			rm -rf -- "$i"
+			rm -rf -- "$_sgc_d"
 		fi
 	done
-	exit "$rc"
+	exit "$_sgc_rc"
 }
 trap _sg_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# sg_on_exit CMD: CMD is eval'ed at exit, before the tracked processes
+# are stopped; keep its loops bounded.
 sg_on_exit() {
 	SG_EXIT_CMDS+=("$*")
 }
