@@ -501,29 +501,27 @@ static enum sg_status hash_field(struct hhash *hh, enum dkim_canon_mode m,
 	return hh_update(hh, tmp->data, tmp->len);
 }
 
-/* Hash the picked fields and "DKIM-Signature:" + tags, and sign. */
-static enum sg_status sign_data(const struct dkim_sign_req *rq,
-				const struct picks *pk, const struct buf *tags,
-				unsigned char *sig, size_t *siglen,
-				const char **why)
+/* Hash the fields and then the signature field itself, and sign. */
+static enum sg_status sign_fields(const struct dkim_privkey *key,
+				  enum dkim_canon_mode hcanon,
+				  const struct dkim_hdr *const *fields, size_t n,
+				  const char *sigfield, size_t siglen_in,
+				  unsigned char *sig, size_t *siglen,
+				  const char **why)
 {
 	struct hhash hh = { 0 };
-	struct buf tmp, self;
+	struct buf tmp;
 	enum sg_status st;
 
 	buf_init(&tmp, SG_MAX_HEADER_BYTES + 2);
-	buf_init(&self, SIGN_TAGS_CAP + sizeof SIGN_HDR_NAME);
-	if ((st = hh_init(&hh, rq->key)) != SG_OK) {
+	if ((st = hh_init(&hh, key)) != SG_OK) {
 		*why = "cannot start signing (OpenSSL)";
 		goto out;
 	}
-	for (size_t i = 0; i < pk->n && st == SG_OK; i++)
-		if (pk->v[i].hdr != NULL)
-			st = hash_field(&hh, rq->hcanon, pk->v[i].hdr->field,
-					pk->v[i].hdr->len, 0, &tmp);
-	if (st == SG_OK && (st = buf_puts(&self, SIGN_HDR_NAME)) == SG_OK &&
-	    (st = buf_append(&self, tags->data, tags->len)) == SG_OK)
-		st = hash_field(&hh, rq->hcanon, self.data, self.len, 1, &tmp);
+	for (size_t i = 0; i < n && st == SG_OK; i++)
+		st = hash_field(&hh, hcanon, fields[i]->field, fields[i]->len, 0, &tmp);
+	if (st == SG_OK)
+		st = hash_field(&hh, hcanon, sigfield, siglen_in, 1, &tmp);
 	if (st != SG_OK) {
 		*why = st == SG_E_CRYPTO ? "header hash failed (OpenSSL)" :
 		       "header fields too large to sign";
@@ -534,7 +532,53 @@ static enum sg_status sign_data(const struct dkim_sign_req *rq,
 out:
 	EVP_MD_CTX_free(hh.md);
 	buf_free(&tmp);
+	return st;
+}
+
+/* The picked fields that exist, then "DKIM-Signature:" + tags. */
+static enum sg_status sign_data(const struct dkim_sign_req *rq,
+				const struct picks *pk, const struct buf *tags,
+				unsigned char *sig, size_t *siglen,
+				const char **why)
+{
+	const struct dkim_hdr **fields = calloc(pk->n + 1, sizeof *fields);
+	struct buf self;
+	enum sg_status st;
+	size_t n = 0;
+
+	buf_init(&self, SIGN_TAGS_CAP + sizeof SIGN_HDR_NAME);
+	if (fields == NULL || (st = buf_puts(&self, SIGN_HDR_NAME)) != SG_OK ||
+	    (st = buf_append(&self, tags->data, tags->len)) != SG_OK) {
+		*why = "out of memory";
+		st = SG_E_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < pk->n; i++)
+		if (pk->v[i].hdr != NULL)
+			fields[n++] = pk->v[i].hdr;
+	st = sign_fields(rq->key, rq->hcanon, fields, n, self.data, self.len,
+			 sig, siglen, why);
+out:
+	free(fields);
 	buf_free(&self);
+	return st;
+}
+
+enum sg_status dkim_sign_fields(const struct dkim_privkey *key,
+				enum dkim_canon_mode hcanon,
+				const struct dkim_hdr *const *fields, size_t n,
+				const char *sigfield, size_t sigfield_len,
+				char **b64, const char **why)
+{
+	unsigned char sig[SIGN_MAX_SIG];
+	size_t siglen = 0;
+	enum sg_status st;
+
+	if ((st = sign_fields(key, hcanon, fields, n, sigfield, sigfield_len,
+			      sig, &siglen, why)) != SG_OK)
+		return st;
+	if ((st = b64_encode(sig, siglen, b64)) != SG_OK)
+		*why = "out of memory";
 	return st;
 }
 

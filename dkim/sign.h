@@ -67,4 +67,15 @@ enum sg_status dkim_sign(const struct dkim_sign_req *rq,
 			 const unsigned char bh[DKIM_BH_LEN],
 			 char **out, const char **why);
 
+/* The signing step alone: hash fields (already chosen, in h= order)
+ * then sigfield, the whole DKIM-Signature field with an empty b= value
+ * ("DKIM-Signature: v=1; ...; b="), canonicalized with hcanon, and sign
+ * with key. *b64 is the malloc'd base64 b= value. dkim_sign uses it; so
+ * do tests that re-create published signatures with their own tag lists. */
+enum sg_status dkim_sign_fields(const struct dkim_privkey *key,
+				enum dkim_canon_mode hcanon,
+				const struct dkim_hdr *const *fields, size_t n,
+				const char *sigfield, size_t sigfield_len,
+				char **b64, const char **why);
+
 #endif
