@@ -250,6 +250,10 @@ int main(int argc, char **argv)
 	log_init("signetd", foreground, conf->log_facility);
 	log_set_level(debug ? LOG_LVL_DEBUG : conf->log_level);
 
+	/* Accept command packets up to 1 MB (libmilter's default is 64 KB):
+	 * an MTA sends each header field as one packet, and a long field
+	 * must not end the session. Body chunks stay as the MTA sends them. */
+	smfi_setmaxdatasize(1024 * 1024);
 	if (smfi_register(filter_desc) != MI_SUCCESS ||
 	    smfi_setconn(conf->socket) != MI_SUCCESS ||
 	    smfi_settimeout(conf->milter_timeout) != MI_SUCCESS) {

@@ -48,7 +48,7 @@ if ! sg_start_dns "$T/zone.yml"; then
 fi
 
 # --- two signetds ----------------------------------------------------------
-declare -A MILTER_PORT SMTP_PORT
+declare -A MILTER_PORT SMTP_PORT SIGNETD_PIDS SIGNETD_LOGS
 CANONS="relaxed/relaxed simple/simple"
 for canon in $CANONS; do
 	tag=${canon/\//-}
@@ -62,6 +62,8 @@ for canon in $CANONS; do
 	sg_write_signetd_conf "$d/signetd.conf" "${MILTER_PORT[$tag]}" "$canon"
 	if sg_start_signetd "$d/signetd.conf"; then
 		ok "signetd $canon listens on 127.0.0.1:${MILTER_PORT[$tag]}"
+		SIGNETD_PIDS[$tag]=$SIGNETD_PID
+		SIGNETD_LOGS[$tag]=$SIGNETD_LOG
 	else
 		fail "signetd $canon starts"
 	fi
@@ -277,5 +279,12 @@ else
 	wait "$PF_PID" 2>/dev/null
 	ok "Postfix stops on 'postfix stop'"
 fi
+
+for canon in $CANONS; do
+	tag=${canon/\//-}
+	if [ -n "${SIGNETD_PIDS[$tag]:-}" ]; then
+		sg_stop_check "signetd $canon" "${SIGNETD_PIDS[$tag]}" "${SIGNETD_LOGS[$tag]}"
+	fi
+done
 
 sg_summary postfix

@@ -293,31 +293,8 @@ EOF
 }
 
 stop_signer() {
-	local pid=$SIGNER_PID i rc
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < 150; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		fail "$NAME: $SIGNER stops within 15 s of SIGTERM" "$(tail -n 20 "$SIGNER_LOG")"
-	else
-		wait "$pid" 2>/dev/null
-		rc=$?
-		if [ "$rc" -eq 0 ]; then
-			ok "$NAME: $SIGNER exits 0 on SIGTERM"
-		else
-			fail "$NAME: $SIGNER exits 0 on SIGTERM (status $rc)" "$(tail -n 30 "$SIGNER_LOG")"
-		fi
-	fi
-	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|Undefined|Leak)' "$SIGNER_LOG"; then
-		fail "$NAME: no sanitizer report in the $SIGNER log" "$(grep -E -A12 'Sanitizer|runtime error' "$SIGNER_LOG" | head -n 40)"
-	elif [ "$SIGNER" = signetd ]; then
-		ok "$NAME: no sanitizer report in the signetd log"
-	fi
+	[ -n "$SIGNER_PID" ] || return 0
+	sg_stop_check "$NAME: $SIGNER" "$SIGNER_PID" "$SIGNER_LOG"
 	SIGNER_PID=""
 }
 

@@ -5,6 +5,7 @@
 #   sg_on_exit CMD...        run CMD at exit (before processes are stopped)
 #   sg_track PID             stop PID at exit (sg_stop)
 #   sg_stop PID              TERM, wait up to SG_STOP_WAIT s (default 10), KILL
+#   sg_stop_check LABEL PID LOG  stop and assert: exit 0 on TERM, no sanitizer report
 #   sg_free_port             print a free loopback TCP port (never the same twice)
 #   sg_wait_file FILE [S]    wait up to S s (default 10) for FILE to be non-empty
 #   sg_wait_port PORT [S] [PID]  wait for a listener on 127.0.0.1:PORT
@@ -127,6 +128,37 @@ sg_stop() {
 	fi
 	wait "$pid" 2>/dev/null
 	return 0
+}
+
+# sg_stop_check LABEL PID LOG: stop a daemon we started and assert that it
+# ends within 15 s of SIGTERM with status 0, and that its log (stderr) has
+# no AddressSanitizer / LeakSanitizer / UBSan report.
+sg_stop_check() {
+	local label=$1 pid=$2 log=$3 w rc
+	kill -TERM "$pid" 2>/dev/null
+	for ((w = 0; w < 150; w++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		fail "$label: stops within 15 s of SIGTERM" "$(tail -n 20 "$log")"
+	else
+		wait "$pid" 2>/dev/null
+		rc=$?
+		if [ "$rc" -eq 0 ]; then
+			ok "$label: exits 0 on SIGTERM"
+		else
+			fail "$label: exits 0 on SIGTERM (status $rc)" "$(tail -n 30 "$log")"
+		fi
+	fi
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|Undefined|Leak)' "$log"; then
+		fail "$label: no sanitizer report in its log" \
+			"$(grep -E -A12 'Sanitizer|runtime error' "$log" | head -n 40)"
+	else
+		ok "$label: no sanitizer report in its log"
+	fi
 }
 
 # sg_free_port: a TCP port nobody listens on or uses on loopback, from
