@@ -336,4 +336,11 @@ else
 fi
 sg_stop "$RPID"
 
+# Under SANITIZE=1 every signetd above ran with ASan+UBSan: no report anywhere.
+if grep -l "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$SIGNETD_LOG" "$T"/*.log >/dev/null 2>&1; then
+	fail "no sanitizer report in any signetd log" "$(grep -h -A5 "Sanitizer\|runtime error:" "$SIGNETD_LOG" "$T"/*.log | head -20)"
+else
+	ok "no sanitizer report in any signetd log"
+fi
+
 sg_summary integration
