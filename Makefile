@@ -45,6 +45,7 @@ TEST_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_LIB))
 
 BINS := $(BUILD)/signetd $(BUILD)/signet $(BUILD)/miltc $(BUILD)/loadgen
 
+.SECONDARY:
 .PHONY: all deps run check unit integration interop postfix fuzz fuzz-build bench clean
 all: $(BINS)
 

@@ -95,7 +95,7 @@ for my $sig (@sigs) {
     {
         $unsupported++;
         print "maildkim: $desc: unsupported (" . $sig->result_detail
-          . "; Mail::DKIM $Mail::DKIM::VERSION has no ed25519)\n";
+          . "; Mail::DKIM $Mail::DKIM::Verifier::VERSION has no ed25519)\n";
     }
     else {
         $failed++;
