@@ -303,6 +303,29 @@ else
 	fail "daemon mode: detaches and writes its pid file" "rc=$rc $(cat "$T/daemon.err")"
 fi
 
+# --- IPv6 socket, and dropping privileges after the keys are read ------------------------
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	PPORT=$(sg_free_port)
+	sg_write_signetd_conf "$T/priv.conf" "$PPORT" relaxed/relaxed 'user = "nobody";'
+	sed -i "s|^socket = .*|socket = \"inet6:$PPORT@::1\";|" "$T/priv.conf"
+	"$SIGNETD" -f -c "$T/priv.conf" 2>"$T/priv.log" &
+	PPID_=$!
+	sg_track "$PPID_"
+	for _ in $(seq 100); do ss -Htln "( sport = :$PPORT )" 2>/dev/null | grep -q . && break; sleep 0.1; done
+	uid=$(awk '/^Uid:/ { print $2 }' "/proc/$PPID_/status" 2>/dev/null)
+	if [ "$uid" = "$(id -u nobody)" ]; then
+		ok "user = nobody: runs as nobody after start"
+	else
+		fail "user = nobody: runs as nobody after start" "uid=$uid $(cat "$T/priv.log")"
+	fi
+	if "$MILTC" -s "inet6:$PPORT@::1" -c ::1 -o "$T/msgs/priv.out" "$T/msgs/plain.eml" 2>/dev/null; then
+		verifies "inet6 socket, as nobody: keys read as root still sign" "$T/msgs/priv.out"
+	else
+		fail "inet6 socket, as nobody: keys read as root still sign" "$(cat "$T/priv.log")"
+	fi
+	sg_stop "$PPID_"
+fi
+
 # --- the default configuration's first start (what `make run` does) ----------------------
 mkdir -p "$T/repo"
 cp -r "$SG_ROOT/etc" "$T/repo/etc"
