@@ -303,6 +303,38 @@ else
 	fail "daemon mode: detaches and writes its pid file" "rc=$rc $(cat "$T/daemon.err")"
 fi
 
+# --- the signet command-line tool ------------------------------------------------------
+SIGNET="$SIGNET_BUILD/signet"
+if "$SIGNET" sign -c "$T/signetd.conf" "$T/msgs/plain.eml" >"$T/msgs/cli.out" 2>"$T/cli.err"; then
+	verifies "signet sign: output verifies with dkimpy" "$T/msgs/cli.out"
+else
+	fail "signet sign: output verifies with dkimpy" "$(cat "$T/cli.err")"
+fi
+if "$SIGNET" sign -c "$T/signetd.conf" "$T/msgs/nofrom.eml" >/dev/null 2>"$T/cli.err"; then
+	fail "signet sign: a message without From is refused" "exit 0"
+else
+	grep -q "not signed: no From header" "$T/cli.err" && ok "signet sign: a message without From is refused, with the reason" ||
+		fail "signet sign: a message without From is refused, with the reason" "$(cat "$T/cli.err")"
+fi
+if "$SIGNET" keygen -a ed25519 -d example.org -s cli -o "$T/cli.pem" >"$T/cli.rec" 2>/dev/null &&
+	[ "$(stat -c %a "$T/cli.pem")" = 600 ] &&
+	grep -q "^cli._domainkey.example.org. IN TXT ( \"$(sg_dkim_record "$T/cli.pem")\" )" "$T/cli.rec"; then
+	ok "signet keygen: 0600 key and its TXT record"
+else
+	fail "signet keygen: 0600 key and its TXT record" "$(cat "$T/cli.rec")"
+fi
+if "$SIGNET" keygen -a ed25519 -d example.org -s cli -o "$T/cli.pem" >/dev/null 2>&1; then
+	fail "signet keygen: never overwrites a key"
+else
+	ok "signet keygen: never overwrites a key"
+fi
+"$SIGNET" dnsrecord -c "$T/signetd.conf" >"$T/dnsrec" 2>&1
+if grep -q "^rsa._domainkey.example.com. IN TXT" "$T/dnsrec" && grep -q "^ed._domainkey.example.com. IN TXT" "$T/dnsrec"; then
+	ok "signet dnsrecord: a record for every KeyTable key"
+else
+	fail "signet dnsrecord: a record for every KeyTable key" "$(cat "$T/dnsrec")"
+fi
+
 # --- IPv6 socket, and dropping privileges after the keys are read ------------------------
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	PPORT=$(sg_free_port)
