@@ -389,6 +389,35 @@ static enum sg_status load_groups(struct loader *ld, config_t *cf, struct sg_con
 	return SG_OK;
 }
 
+/* A table path as OpenDKIM users write it: "refile:" and "file:" prefixes
+ * (OpenDKIM data set types) are accepted and dropped; signet always reads
+ * SigningTable patterns with refile: wildcards. */
+static enum sg_status get_table(struct loader *ld, const config_setting_t *grp,
+				const char *name, char **out)
+{
+	static const char *const prefixes[] = { "refile:", "file:" };
+	enum sg_status st;
+	char *raw = NULL;
+
+	if ((st = get_string(ld, grp, name, false, &raw)) != SG_OK || raw == NULL)
+		return st;
+	const char *p = raw;
+
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (strncmp(p, prefixes[i], strlen(prefixes[i])) == 0)
+			p += strlen(prefixes[i]);
+	if (*p == '\0' || strchr(p, ':') != NULL) {
+		st = fail(ld, config_setting_get_member(grp, name),
+			  "'%s' must be a file path (refile: or file: prefixes are fine)", name);
+	} else {
+		free(*out);
+		if ((*out = abs_path(ld, p)) == NULL)
+			st = SG_E_NOMEM;
+	}
+	free(raw);
+	return st;
+}
+
 static enum sg_status load_dkim(struct loader *ld, config_t *cf, struct sg_conf *c)
 {
 	config_setting_t *g = config_setting_get_member(config_root_setting(cf), "dkim");
@@ -399,8 +428,8 @@ static enum sg_status load_dkim(struct loader *ld, config_t *cf, struct sg_conf 
 	if (g == NULL)
 		return fail(ld, NULL, "missing 'dkim' group (key_table and signing_table)");
 	if ((st = check_keys(ld, g, dkim_keys, "dkim")) != SG_OK ||
-	    (st = get_string(ld, g, "key_table", true, &c->key_table)) != SG_OK ||
-	    (st = get_string(ld, g, "signing_table", true, &c->signing_table)) != SG_OK ||
+	    (st = get_table(ld, g, "key_table", &c->key_table)) != SG_OK ||
+	    (st = get_table(ld, g, "signing_table", &c->signing_table)) != SG_OK ||
 	    (st = get_bool(ld, g, "allow_unsafe_key_permissions", &c->allow_unsafe_perms)) != SG_OK ||
 	    (st = get_bool(ld, g, "create_missing_keys", &c->create_missing_keys)) != SG_OK ||
 	    (st = get_int(ld, g, "expire_after", 0, 10LL * 366 * 86400, &c->expire_after)) != SG_OK ||

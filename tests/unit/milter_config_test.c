@@ -84,6 +84,9 @@ static void test_errors(void)
 		{ "sign-headers-without-from",
 		  "dkim = {\n key_table = \"KeyTable\";\n signing_table = \"SigningTable\";\n"
 		  " sign_headers = [ \"Subject\" ];\n};\n", "sign_headers must include From" },
+		{ "table-dataset-type",
+		  "dkim = {\n key_table = \"db:/etc/kt.db\";\n signing_table = \"SigningTable\";\n};\n",
+		  "bad.conf:2: 'key_table' must be a file path" },
 		{ "missing-keytable",
 		  "dkim = {\n key_table = \"NoSuchTable\";\n signing_table = \"SigningTable\";\n};\n",
 		  "NoSuchTable" },
@@ -106,6 +109,20 @@ static void test_errors(void)
 			T_EXPECT(1, cases[i].label);
 		}
 	}
+}
+
+static void test_refile_prefix(void)
+{
+	struct sg_conf *c = NULL;
+	char err[512] = "", path[512];
+
+	snprintf(path, sizeof path, "%s/refile.conf", dir);
+	put("refile.conf", "dkim = { key_table = \"file:KeyTable\"; "
+	    "signing_table = \"refile:SigningTable\"; };\n", 0644);
+	T_EXPECT(conf_load(path, &c, err, sizeof err, NULL) == SG_OK, err);
+	T_EXPECT(c != NULL && strstr(c->signing_table, "refile:") == NULL &&
+		 c->signing_table[0] == '/', "opendkim-refile-prefix-dropped");
+	conf_unref(&c);
 }
 
 static void test_unsafe_key(void)
@@ -201,6 +218,7 @@ int main(void)
 
 	test_good();
 	test_errors();
+	test_refile_prefix();
 	test_unsafe_key();
 	test_signer();
 
