@@ -113,7 +113,10 @@ fuzz: fuzz-build
 check: all $(UNIT_BINS)
 	@SIGNET_BUILD=$(BUILD) SANITIZE=$(SANITIZE) bash tests/run_all.sh $(UNIT_BINS)
 
-bench: all
+$(BUILD)/nullmilter: $(BUILD)/obj/tests/bench/nullmilter.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: all $(BUILD)/nullmilter
 	@SIGNET_BUILD=$(BUILD) bash tests/bench/bench.sh
 
 clean:

@@ -285,6 +285,24 @@ for k in $KEYS; do
 	[ -n "$opid" ] && stop_pid "$opid"
 done
 
+# The floor: a libmilter filter that does nothing but insert a constant
+# field, negotiating as signetd does (tests/bench/nullmilter.c).
+NULLMILTER=$BUILD/nullmilter
+if [ -x "$NULLMILTER" ]; then
+	np=$(free_port)
+	if start_filter "nullmilter" "$np" "$NULLMILTER" "inet:$np@127.0.0.1"; then
+		npid=$FILTER_PID
+		for kb in $SIZES; do
+			for c in $CONNS; do
+				run_one null-libmilter - "$kb" "$c" "inet:$np@127.0.0.1" "$npid"
+			done
+		done
+		stop_pid "$npid"
+	else
+		stop_pid "$FILTER_PID"
+	fi
+fi
+
 # ---- tables ----
 
 say "## Signatures checked with dkimpy"
