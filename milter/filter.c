@@ -16,6 +16,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "common/log.h"
 #include "config.h"
 #include "signer.h"
@@ -300,6 +302,10 @@ static sfsistat cb_close(SMFICTX *ctx)
 	message_reset(c);
 	conf_unref(&c->conf);
 	free(c);
+	/* libmilter ends this thread soon; free OpenSSL's per-thread state
+	 * (DRBGs, error queue) now, so a stop right after the last session
+	 * cannot race the thread's exit and leave it behind. */
+	OPENSSL_thread_stop();
 	__atomic_sub_fetch(&active_conns, 1, __ATOMIC_RELAXED);
 	return SMFIS_CONTINUE;
 }

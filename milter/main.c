@@ -314,6 +314,13 @@ int main(int argc, char **argv)
 
 		nanosleep(&ts, NULL);
 	}
+	{
+		/* The last sessions' threads are past their close callback;
+		 * give them a moment to finish exiting. */
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
 	if ((conf = conf_current()) != NULL && !foreground && conf->pid_file != NULL)
 		unlink(conf->pid_file);
 	conf_unref(&conf);
