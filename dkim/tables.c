@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../common/path.h"
 #include "../common/limits.h"
 
 #define MAX_FIELDS	3	/* we need 2; a third means a bad line */
@@ -293,18 +294,6 @@ static enum sg_status index_names(struct dkim_tables *t, const char *kt,
 
 /* ---- KeyTable ---- */
 
-/* The directory part of path ("." if none). */
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
-
 /* path as is if absolute, else base/path; malloc'd. */
 static char *resolve(const char *base, const char *path)
 {
@@ -423,7 +412,7 @@ static enum sg_status parse_keytable(struct dkim_tables *t, const char *kt,
 
 	if (tf == NULL ||
 	    (base = opts->base_dir != NULL ? strdup(opts->base_dir) :
-					      dir_of(kt)) == NULL) {
+					      path_dir(kt)) == NULL) {
 		free(tf);
 		seterr(err, errlen, "%s: out of memory", kt);
 		return SG_E_NOMEM;
@@ -528,7 +517,7 @@ static enum sg_status create_key(const struct dkim_tables *t, size_t i,
 	const struct dkim_keyentry *e = &t->keys[i];
 	enum dkim_alg alg = name_says_ed25519(e->path) ?
 			    DKIM_ALG_ED25519_SHA256 : DKIM_ALG_RSA_SHA256;
-	char *dir = dir_of(e->path);
+	char *dir = path_dir(e->path);
 	enum sg_status st;
 	const char *why;
 

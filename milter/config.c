@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/path.h"
 #include "dkim/sign.h"
 
 /* Settings a file may hold; anything else is an error (a typo must not
@@ -511,15 +512,6 @@ static struct sg_conf *conf_defaults(void)
 	return c;
 }
 
-static char *dir_of(const char *abs)
-{
-	const char *slash = strrchr(abs, '/');
-
-	if (slash == abs)
-		return strdup("/");
-	return strndup(abs, (size_t)(slash - abs));
-}
-
 enum sg_status conf_load(const char *path, struct sg_conf **out,
 			 char *err, size_t errlen,
 			 const struct dkim_tables_opts *hooks)
@@ -537,7 +529,7 @@ enum sg_status conf_load(const char *path, struct sg_conf **out,
 		return SG_E_NOTFOUND;
 	}
 	if ((c = conf_defaults()) == NULL || (c->path = strdup(real)) == NULL ||
-	    (ld.dir = dir_of(real)) == NULL) {
+	    (ld.dir = path_dir(real)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		conf_unref(&c);
 		return SG_E_NOMEM;
