@@ -799,3 +799,32 @@ int hdr_name_cmp(const char *a, size_t alen, const char *b, size_t blen)
 		return 0;
 	return alen < blen ? -1 : 1;
 }
+
+/* Append the value, turning each bare LF into CRLF (the MTA may hand us
+ * folded fields with LF alone; on the wire they are CRLF). */
+static enum sg_status put_wire_value(struct buf *b, const char *v)
+{
+	enum sg_status st = SG_OK;
+	const char *p = v, *nl;
+
+	while (st == SG_OK && (nl = strchr(p, '\n')) != NULL) {
+		size_t n = (size_t)(nl - p);
+
+		if (n > 0 && nl[-1] == '\r')
+			n--;
+		if ((st = buf_append(b, p, n)) == SG_OK)
+			st = buf_append(b, "\r\n", 2);
+		p = nl + 1;
+	}
+	return st == SG_OK ? buf_puts(b, p) : st;
+}
+
+enum sg_status hdr_field_build(struct buf *b, const char *name,
+			       const char *value, bool leadspc)
+{
+	enum sg_status st = buf_puts(b, name);
+
+	if (st == SG_OK)
+		st = buf_append(b, leadspc ? ":" : ": ", leadspc ? 1 : 2);
+	return st == SG_OK ? put_wire_value(b, value) : st;
+}

@@ -6,7 +6,9 @@
 #ifndef SG_HDR_H
 #define SG_HDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include "buf.h"
 #include "status.h"
 
 /* Extract the single mailbox of a From field value (RFC 5322 3.4 and
@@ -24,5 +26,12 @@ enum sg_status hdr_from_address(const char *value, size_t len,
 
 /* Case-insensitive comparison of two header names; 0 when equal. */
 int hdr_name_cmp(const char *a, size_t alen, const char *b, size_t blen);
+
+/* Append one field as it stands on the wire, "Name: value", from what
+ * an MTA hands a milter: leadspc means value keeps the whitespace that
+ * followed the colon (SMFIP_HDR_LEADSPC), otherwise one space is put
+ * back; folded lines separated by a bare LF get CRLF. No final CRLF. */
+enum sg_status hdr_field_build(struct buf *b, const char *name,
+			       const char *value, bool leadspc);
 
 #endif

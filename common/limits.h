@@ -32,4 +32,23 @@
 /* Entries in internal_hosts and similar address lists. */
 #define SG_MAX_CIDRS		4096u
 
+/* Tags in one tag-list (DKIM-Signature, key record, DMARC record): a
+ * signature has about 15, a key record fewer; unknown tags are allowed,
+ * so leave room, but a list is scanned for duplicates (n^2 compares). */
+#define TAGLIST_MAX_TAGS	64u
+/* A DKIM key TXT record: an RSA-8192 p= is about 1.4 KB of base64; the
+ * rest is a few short tags. */
+#define DKIM_MAX_KEY_RECORD	16384u
+/* Ceiling on dkim_verify_opts.max_signatures: each checked signature may
+ * cost a DNS lookup, a body hasher fed with every chunk and a public-key
+ * operation. */
+#define DKIM_MAX_VERIFY_SIGS	64u
+/* One DKIM-Signature field (its h= list is scanned against every header
+ * field); real ones are well under 4 KB. */
+#define DKIM_MAX_SIG_FIELD	(64u * 1024)
+/* Names in one h= (each is looked up bottom-up among the header fields). */
+#define DKIM_MAX_SIG_HNAMES	1024u
+/* b= text: an RSA-8192 signature is 1368 base64 characters, plus FWS. */
+#define DKIM_MAX_SIG_B		8192u
+
 #endif

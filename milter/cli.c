@@ -4,9 +4,14 @@
  *   signet sign -c CONF [-t UNIXTIME] [FILE]   sign a stored message as signetd would
  *   signet keygen -a rsa|ed25519 [-b BITS] -d DOMAIN -s SELECTOR -o KEYFILE
  *   signet dnsrecord -c CONF                    TXT records for every KeyTable key
+ *   signet verify [-c CONF] [--dns ADDR:PORT] [--time UNIXTIME]
+ *                 [--authserv-id ID] [FILE]     the Authentication-Results
+ *                                               value signetd would add
  *   signet version
  */
 #include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +23,7 @@
 #include "config.h"
 #include "dkim/key.h"
 #include "signer.h"
+#include "verifier.h"
 #include "zone.h"
 
 #define SIGNET_VERSION "0.1.0"
@@ -29,6 +35,8 @@ static int usage(void)
 		"usage: signet sign -c CONF [-t UNIXTIME] [FILE]\n"
 		"       signet keygen -a rsa|ed25519 [-b BITS] -d DOMAIN -s SELECTOR -o KEYFILE\n"
 		"       signet dnsrecord -c CONF\n"
+		"       signet verify [-c CONF] [--dns ADDR:PORT] [--time UNIXTIME]\n"
+		"                     [--authserv-id ID] [FILE]\n"
 		"       signet version\n");
 	return 2;
 }
@@ -63,8 +71,24 @@ static int read_all(FILE *f, struct buf *b)
 	return ferror(f) ? -1 : 0;
 }
 
-/* Feed the header block of msg to the signer; returns the body offset. */
-static size_t feed_headers(struct signer *s, const char *msg, size_t len, int *err)
+typedef enum sg_status header_fn(void *arg, const char *name, const char *value,
+				 bool leadspc);
+
+static enum sg_status to_signer(void *arg, const char *name, const char *value,
+				bool leadspc)
+{
+	return signer_header(arg, name, value, leadspc);
+}
+
+static enum sg_status to_verifier(void *arg, const char *name, const char *value,
+				  bool leadspc)
+{
+	return verifier_header(arg, name, value, leadspc);
+}
+
+/* Feed the header block of msg to fn; returns the body offset. */
+static size_t feed_headers(header_fn *fn, void *arg, const char *msg, size_t len,
+			   int *err)
 {
 	size_t pos = 0;
 
@@ -99,7 +123,7 @@ static size_t feed_headers(struct signer *s, const char *msg, size_t len, int *e
 		/* Strip the field's own line end; inner folds stay. */
 		while (vlen > 0 && (value[vlen - 1] == '\n' || value[vlen - 1] == '\r'))
 			value[--vlen] = '\0';
-		if (signer_header(s, name, value, true) != SG_OK)
+		if (fn(arg, name, value, true) != SG_OK)
 			*err = 1;
 		free(name);
 		free(value);
@@ -146,7 +170,7 @@ static int cmd_sign(int argc, char **argv)
 		buf_free(&msg);
 		return 1;
 	}
-	body = feed_headers(s, msg.data ? msg.data : "", msg.len, &err);
+	body = feed_headers(to_signer, s, msg.data ? msg.data : "", msg.len, &err);
 	if (err || signer_eoh(s) != SG_OK ||
 	    signer_body(s, msg.data + body, msg.len - body) != SG_OK ||
 	    signer_eom(s, now, &vals, &n, &why) != SG_OK) {
@@ -253,6 +277,112 @@ static int cmd_dnsrecord(int argc, char **argv)
 	return 0;
 }
 
+/* The configuration verify runs with: -c's, or the defaults. */
+struct verify_setup {
+	struct sg_conf *conf;
+	struct sg_verify_conf vc;
+	char host[256];
+	const char *authserv_id;
+	const char *dns;
+	struct dns_resolver *resolver;
+};
+
+static int verify_prepare(struct verify_setup *vs)
+{
+	const char *servers[1] = { vs->dns }, *why = "";
+	struct dns_opts o = { .timeout_ms = 3000, .tries = 2, .cache_entries = 1000,
+			      .max_ttl = 3600, .negative_ttl = 60 };
+
+	conf_verify_defaults(&vs->vc);
+	if (vs->conf != NULL) {
+		vs->vc = vs->conf->verify;
+		if (vs->authserv_id == NULL)
+			vs->authserv_id = vs->conf->authserv_id;
+		o.servers = (const char *const *)vs->conf->dns_servers;
+		o.n_servers = vs->conf->n_dns_servers;
+		o.timeout_ms = vs->conf->dns_timeout_ms;
+		o.tries = vs->conf->dns_tries;
+	}
+	if (vs->authserv_id == NULL) {
+		if (gethostname(vs->host, sizeof vs->host) != 0 || vs->host[0] == '\0')
+			snprintf(vs->host, sizeof vs->host, "localhost");
+		vs->host[sizeof vs->host - 1] = '\0';
+		vs->authserv_id = vs->host;
+	}
+	if (vs->dns != NULL) {
+		o.servers = servers;
+		o.n_servers = 1;
+	}
+	if (o.n_servers == 0)
+		o.servers = NULL;
+	if ((vs->resolver = dns_resolver_new(&o, &why)) == NULL) {
+		fprintf(stderr, "signet: DNS resolver: %s\n", why);
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "dns", required_argument, NULL, 'd' },
+		{ "time", required_argument, NULL, 't' },
+		{ "authserv-id", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct verify_setup vs = { 0 };
+	long long now = (long long)time(NULL);
+	const char *cpath = NULL, *why = "";
+	struct verifier *v = NULL;
+	struct buf msg = { 0 };
+	size_t body;
+	int opt, err = 0;
+	FILE *in = stdin;
+
+	while ((opt = getopt_long(argc, argv, "c:d:t:a:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': cpath = optarg; break;
+		case 'd': vs.dns = optarg; break;
+		case 't': now = strtoll(optarg, NULL, 10); break;
+		case 'a': vs.authserv_id = optarg; break;
+		default: return usage();
+		}
+	}
+	if (argc - optind > 1)
+		return usage();
+	if (optind < argc && (in = fopen(argv[optind], "rb")) == NULL) {
+		fprintf(stderr, "signet: %s: %s\n", argv[optind], strerror(errno));
+		return 1;
+	}
+	if ((cpath != NULL && (vs.conf = load(cpath)) == NULL) || verify_prepare(&vs) != 0) {
+		err = 1;
+	} else if (read_all(in, &msg) != 0) {
+		fprintf(stderr, "signet: cannot read the message (over %u bytes?)\n", CLI_MAX_MESSAGE);
+		err = 1;
+	} else if ((v = verifier_new(vs.authserv_id, &vs.vc, vs.resolver, now)) == NULL) {
+		err = 1;
+	} else {
+		body = feed_headers(to_verifier, v, msg.data ? msg.data : "", msg.len, &err);
+		if (err || verifier_eoh(v) != SG_OK ||
+		    verifier_body(v, msg.data + body, msg.len - body) != SG_OK ||
+		    verifier_eom(v, &why) != SG_OK) {
+			fprintf(stderr, "signet: verification failed: %s\n", why ? why : "");
+			err = 1;
+		} else {
+			printf("%s\n", verifier_ar_line(v));
+		}
+	}
+	verifier_free(&v);
+	dns_resolver_free(&vs.resolver);
+	conf_unref(&vs.conf);
+	buf_free(&msg);
+	if (in != stdin)
+		fclose(in);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -266,6 +396,8 @@ int main(int argc, char **argv)
 		return cmd_keygen(argc, argv);
 	if (strcmp(argv[1], "dnsrecord") == 0)
 		return cmd_dnsrecord(argc, argv);
+	if (strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argc, argv);
 	if (strcmp(argv[1], "version") == 0) {
 		printf("signet %s\n", SIGNET_VERSION);
 		return 0;

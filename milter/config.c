@@ -22,11 +22,18 @@
  * silently fall back to a default). */
 static const char *const top_keys[] = {
 	"socket", "authserv_id", "internal_hosts", "on_error", "pid_file",
-	"user", "log", "milter", "dns", "signing", "dkim", NULL
+	"user", "log", "milter", "dns", "signing", "dkim", "verify", NULL
 };
 static const char *const log_keys[] = { "level", "facility", NULL };
 static const char *const milter_keys[] = { "timeout", NULL };
-static const char *const dns_keys[] = { "servers", "timeout_ms", NULL };
+static const char *const dns_keys[] = {
+	"servers", "timeout_ms", "tries", "cache_entries", "cache_max_ttl",
+	"negative_ttl", NULL
+};
+static const char *const verify_keys[] = {
+	"internal", "max_signatures", "min_rsa_bits", "fail_body_length",
+	"clock_skew", NULL
+};
 static const char *const signing_keys[] = {
 	"internal_hosts", "authenticated", "daemon_names", NULL
 };
@@ -359,12 +366,23 @@ static enum sg_status load_groups(struct loader *ld, config_t *cf, struct sg_con
 		char **srv = NULL;
 		size_t n = 0;
 
+		long long tries = c->dns_tries, entries = c->dns_cache_entries;
+		long long maxttl = c->dns_max_ttl, negttl = c->dns_negative_ttl;
+
 		v = c->dns_timeout_ms;
 		if ((st = check_keys(ld, g, dns_keys, "dns")) != SG_OK ||
 		    (st = get_int(ld, g, "timeout_ms", 10, 60000, &v)) != SG_OK ||
+		    (st = get_int(ld, g, "tries", 1, 10, &tries)) != SG_OK ||
+		    (st = get_int(ld, g, "cache_entries", 0, 10000000, &entries)) != SG_OK ||
+		    (st = get_int(ld, g, "cache_max_ttl", 1, 7 * 86400, &maxttl)) != SG_OK ||
+		    (st = get_int(ld, g, "negative_ttl", 0, 86400, &negttl)) != SG_OK ||
 		    (st = get_strings(ld, g, "servers", &srv, &n, NULL)) != SG_OK)
 			return st;
 		c->dns_timeout_ms = (int)v;
+		c->dns_tries = (int)tries;
+		c->dns_cache_entries = (unsigned)entries;
+		c->dns_max_ttl = (unsigned)maxttl;
+		c->dns_negative_ttl = (unsigned)negttl;
 		if (n > CONF_MAX_DNS_SERVERS)
 			st = fail(ld, config_setting_get_member(g, "servers"),
 				  "at most %d DNS servers", CONF_MAX_DNS_SERVERS);
@@ -386,6 +404,19 @@ static enum sg_status load_groups(struct loader *ld, config_t *cf, struct sg_con
 		    (st = get_strings(ld, g, "daemon_names", &c->daemon_names,
 				      &c->n_daemon_names, NULL)) != SG_OK)
 			return st;
+	}
+	if ((g = config_setting_get_member(root, "verify")) != NULL) {
+		long long maxsig = c->verify.max_signatures, bits = c->verify.min_rsa_bits;
+
+		if ((st = check_keys(ld, g, verify_keys, "verify")) != SG_OK ||
+		    (st = get_bool(ld, g, "internal", &c->verify.internal)) != SG_OK ||
+		    (st = get_int(ld, g, "max_signatures", 1, 50, &maxsig)) != SG_OK ||
+		    (st = get_int(ld, g, "min_rsa_bits", 1024, 8192, &bits)) != SG_OK ||
+		    (st = get_bool(ld, g, "fail_body_length", &c->verify.fail_body_length)) != SG_OK ||
+		    (st = get_int(ld, g, "clock_skew", 0, 86400, &c->verify.clock_skew)) != SG_OK)
+			return st;
+		c->verify.max_signatures = (unsigned)maxsig;
+		c->verify.min_rsa_bits = (int)bits;
 	}
 	return SG_OK;
 }
@@ -497,6 +528,11 @@ static struct sg_conf *conf_defaults(void)
 	c->log_facility = LOG_MAIL;
 	c->milter_timeout = 300;
 	c->dns_timeout_ms = 3000;
+	c->dns_tries = 2;
+	c->dns_cache_entries = 10000;
+	c->dns_max_ttl = 86400;
+	c->dns_negative_ttl = 300;
+	conf_verify_defaults(&c->verify);
 	c->sign_internal = true;
 	c->sign_authenticated = true;
 	c->hcanon = DKIM_CANON_RELAXED;
@@ -592,7 +628,39 @@ void conf_unref(struct sg_conf **cp)
 	free_strings(c->sign_headers, c->n_sign_headers);
 	free_strings(c->oversign, c->n_oversign);
 	dkim_tables_free(&c->tables);
+	dns_resolver_free(&c->resolver);
 	free(c);
+}
+
+void conf_verify_defaults(struct sg_verify_conf *v)
+{
+	*v = (struct sg_verify_conf){
+		.internal = false,
+		.max_signatures = 5,
+		.min_rsa_bits = 1024,
+		.fail_body_length = false,
+		.clock_skew = 300,
+	};
+}
+
+enum sg_status conf_start_resolver(struct sg_conf *c, const char **why)
+{
+	struct dns_opts o = {
+		.servers = (const char *const *)c->dns_servers,
+		.n_servers = c->n_dns_servers,
+		.timeout_ms = c->dns_timeout_ms,
+		.tries = c->dns_tries,
+		.cache_entries = c->dns_cache_entries,
+		.max_ttl = c->dns_max_ttl,
+		.negative_ttl = c->dns_negative_ttl,
+	};
+
+	if (c->resolver != NULL)
+		return SG_OK;
+	if (c->n_dns_servers == 0)
+		o.servers = NULL;
+	c->resolver = dns_resolver_new(&o, why);
+	return c->resolver != NULL ? SG_OK : SG_E_IO;
 }
 
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;

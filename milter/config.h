@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "common/cidr.h"
+#include "common/dns.h"
 #include "common/status.h"
 #include "dkim/canon.h"
 #include "dkim/tables.h"
@@ -26,6 +27,15 @@
 #define CONF_MAX_LIST		256
 
 enum conf_on_error { CONF_ON_ERROR_ACCEPT, CONF_ON_ERROR_TEMPFAIL };
+
+/* The verify group: inbound DKIM checks. */
+struct sg_verify_conf {
+	bool internal;			/* also verify mail that we sign */
+	unsigned max_signatures;	/* checked per message */
+	int min_rsa_bits;
+	bool fail_body_length;		/* content after l= fails the signature */
+	long long clock_skew;		/* seconds, for x= and t= */
+};
 
 struct sg_conf {
 	int refs;			/* atomic; see conf_ref/conf_unref */
@@ -43,6 +53,12 @@ struct sg_conf {
 	char *dns_servers[CONF_MAX_DNS_SERVERS];
 	size_t n_dns_servers;
 	int dns_timeout_ms;
+	int dns_tries;
+	unsigned dns_cache_entries;
+	unsigned dns_max_ttl, dns_negative_ttl;
+	struct dns_resolver *resolver;	/* conf_start_resolver; NULL until then */
+
+	struct sg_verify_conf verify;
 
 	bool sign_internal;		/* sign for clients in internal_hosts */
 	bool sign_authenticated;	/* sign when {auth_authen} is set */
@@ -67,6 +83,12 @@ struct sg_conf {
 enum sg_status conf_load(const char *path, struct sg_conf **out,
 			 char *err, size_t errlen,
 			 const struct dkim_tables_opts *hooks);
+/* Start the configuration's DNS resolver (dns group); call it in the
+ * process that serves (after daemonizing). *why is static on failure. */
+enum sg_status conf_start_resolver(struct sg_conf *c, const char **why);
+/* Defaults of the verify group. */
+void conf_verify_defaults(struct sg_verify_conf *v);
+
 /* Take another reference. */
 struct sg_conf *conf_ref(struct sg_conf *c);
 /* Drop a reference (freeing on the last) and NULL *cp. */

@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "config.h"
 #include "signer.h"
+#include "verifier.h"
 
 #define WANT_PROTO (SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN | \
 		    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_EOH | \
@@ -43,6 +44,7 @@ struct conn {
 	bool internal;			/* client in internal_hosts, or local submission */
 	bool daemon_match;		/* {daemon_name} is a signing daemon */
 	struct signer *sig;		/* the message being signed, or NULL */
+	struct verifier *ver;		/* the message being verified, or NULL */
 	bool failed;			/* an internal error hit this message */
 	const char *fail_why;
 };
@@ -88,6 +90,7 @@ static const char *queue_id(SMFICTX *ctx)
 static void message_reset(struct conn *c)
 {
 	signer_free(&c->sig);
+	verifier_free(&c->ver);
 	c->failed = false;
 	c->fail_why = NULL;
 }
@@ -115,7 +118,10 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		log_err("the MTA does not allow adding header fields; cannot sign");
 		return SMFIS_REJECT;
 	}
-	*pf0 = SMFIF_ADDHDRS | (f0 & SMFIF_SETSYMLIST);
+	if (!(f0 & SMFIF_CHGHDRS))
+		log_warn("the MTA does not allow changing header fields; forged "
+			 "Authentication-Results fields cannot be removed");
+	*pf0 = SMFIF_ADDHDRS | (f0 & (SMFIF_CHGHDRS | SMFIF_SETSYMLIST));
 	*pf1 = f1 & WANT_PROTO;
 	*pf2 = 0;
 	*pf3 = 0;
@@ -167,16 +173,22 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = smfi_getpriv(ctx);
 	const char *auth;
-	bool sign;
+	bool sign, authed, verify;
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
 	message_reset(c);
 	auth = smfi_getsymval(ctx, "{auth_authen}");
+	authed = auth != NULL && *auth != '\0';
 	sign = (c->conf->sign_internal && c->internal) ||
-	       (c->conf->sign_authenticated && auth != NULL && *auth != '\0') ||
+	       (c->conf->sign_authenticated && authed) ||
 	       c->daemon_match;
+	/* Our own users' mail is signed, not verified (unless verify.internal). */
+	verify = !(c->internal || authed || c->daemon_match) || c->conf->verify.internal;
 	if (sign && (c->sig = signer_new(c->conf)) == NULL)
+		message_error(c, "out of memory");
+	if (verify && (c->ver = verifier_new(c->conf->authserv_id, &c->conf->verify,
+					     c->conf->resolver, (long long)time(NULL))) == NULL)
 		message_error(c, "out of memory");
 	return step_ok(c, SMFIP_NR_MAIL);
 }
@@ -185,8 +197,15 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn *c = smfi_getpriv(ctx);
 
-	if (c != NULL && c->sig != NULL && !c->failed &&
+	if (c == NULL)
+		return step_ok(c, SMFIP_NR_HDR);
+	if (c->sig != NULL && !c->failed &&
 	    signer_header(c->sig, name, value, c->proto & SMFIP_HDR_LEADSPC) != SG_OK)
+		message_error(c, "out of memory storing headers");
+	/* The verifier also counts Authentication-Results fields, which must
+	 * go on after an error so that forged ones are still removed. */
+	if (c->ver != NULL &&
+	    verifier_header(c->ver, name, value, c->proto & SMFIP_HDR_LEADSPC) != SG_OK)
 		message_error(c, "out of memory storing headers");
 	return step_ok(c, SMFIP_NR_HDR);
 }
@@ -197,6 +216,8 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 
 	if (c != NULL && c->sig != NULL && !c->failed && signer_eoh(c->sig) != SG_OK)
 		message_error(c, "out of memory at end of headers");
+	if (c != NULL && c->ver != NULL && !c->failed && verifier_eoh(c->ver) != SG_OK)
+		message_error(c, "out of memory at end of headers");
 	return step_ok(c, SMFIP_NR_EOH);
 }
 
@@ -205,6 +226,8 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
 	struct conn *c = smfi_getpriv(ctx);
 
 	if (c != NULL && c->sig != NULL && !c->failed && signer_body(c->sig, p, n) != SG_OK)
+		message_error(c, "body hashing failed");
+	if (c != NULL && c->ver != NULL && !c->failed && verifier_body(c->ver, p, n) != SG_OK)
 		message_error(c, "body hashing failed");
 	return step_ok(c, SMFIP_NR_BODY);
 }
@@ -228,15 +251,59 @@ static char *mta_value(const char *v, bool leadspc)
 
 static sfsistat fail_safe(SMFICTX *ctx, struct conn *c, const char *qid)
 {
+	const char *what = c->sig != NULL ? "not signed" : "not verified";
+
 	if (c->conf->on_error == CONF_ON_ERROR_TEMPFAIL) {
-		log_err("%s: not signed: %s; answering tempfail (on_error = tempfail)",
-			qid, c->fail_why);
-		smfi_setreply(ctx, "451", "4.3.0", "Temporary signing failure, try again later");
+		log_err("%s: %s: %s; answering tempfail (on_error = tempfail)",
+			qid, what, c->fail_why);
+		smfi_setreply(ctx, "451", "4.3.0", "Temporary authentication failure, try again later");
 		return SMFIS_TEMPFAIL;
 	}
-	log_err("%s: not signed: %s; message passed on unsigned (on_error = accept)",
-		qid, c->fail_why);
+	log_err("%s: %s: %s; message passed on unchanged (on_error = accept)",
+		qid, what, c->fail_why);
 	return SMFIS_ACCEPT;
+}
+
+/* Remove every Authentication-Results field claiming our authserv-id,
+ * bottom-most first so the indexes of the others stay put. */
+static bool remove_ours(SMFICTX *ctx, struct conn *c, const char *qid)
+{
+	size_t n;
+	const unsigned *idx = verifier_ar_ours(c->ver, &n);
+
+	for (size_t i = n; i-- > 0;)
+		if (smfi_chgheader(ctx, "Authentication-Results", (int)idx[i], NULL) != MI_SUCCESS) {
+			log_err("%s: the MTA refused to remove a forged Authentication-Results field",
+				qid);
+			return false;
+		}
+	if (n > 0)
+		log_info("%s: removed %zu Authentication-Results field%s claiming %s",
+			 qid, n, n == 1 ? "" : "s", c->conf->authserv_id);
+	return true;
+}
+
+/* Inbound: verify, remove forged results, add ours on top. */
+static sfsistat verify_eom(SMFICTX *ctx, struct conn *c, const char *qid)
+{
+	const char *why = NULL;
+	char *v;
+
+	if (!c->failed && verifier_eom(c->ver, &why) != SG_OK)
+		message_error(c, why);
+	if (!remove_ours(ctx, c, qid) && c->conf->on_error == CONF_ON_ERROR_TEMPFAIL)
+		message_error(c, "forged Authentication-Results could not be removed");
+	if (c->failed)
+		return fail_safe(ctx, c, qid);
+	v = mta_value(verifier_ar_folded(c->ver), c->proto & SMFIP_HDR_LEADSPC);
+	if (v == NULL || smfi_insheader(ctx, 0, "Authentication-Results", v) != MI_SUCCESS) {
+		free(v);
+		message_error(c, "the MTA refused the Authentication-Results header");
+		return fail_safe(ctx, c, qid);
+	}
+	free(v);
+	log_info("%s: client=%s %s", qid, c->client, verifier_ar_line(c->ver));
+	return SMFIS_CONTINUE;
 }
 
 static sfsistat cb_eom(SMFICTX *ctx)
@@ -249,6 +316,12 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	if (c == NULL) {
 		log_err("%s: no connection state; message passed on unchanged", qid);
 		return SMFIS_ACCEPT;
+	}
+	if (c->ver != NULL) {
+		sfsistat r = verify_eom(ctx, c, qid);
+
+		if (r != SMFIS_CONTINUE || c->sig == NULL)
+			return r == SMFIS_CONTINUE ? SMFIS_ACCEPT : r;
 	}
 	if (c->sig == NULL) {
 		if (c->failed)
@@ -313,7 +386,7 @@ static sfsistat cb_close(SMFICTX *ctx)
 struct smfiDesc filter_desc = {
 	.xxfi_name = "signet",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
 	.xxfi_connect = cb_connect,
 	.xxfi_envfrom = cb_envfrom,
 	.xxfi_header = cb_header,

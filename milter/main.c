@@ -79,11 +79,18 @@ static void reload(void)
 {
 	struct sg_conf *c, *old;
 	char err[1024] = "";
+	const char *why = "";
 
 	log_info("SIGHUP: reloading %s", conf_path);
 	old = conf_current();
 	if (conf_load(conf_path, &c, err, sizeof err, &hooks) != SG_OK) {
 		log_err("reload failed, keeping the previous configuration: %s", err);
+		conf_unref(&old);
+		return;
+	}
+	if (conf_start_resolver(c, &why) != SG_OK) {
+		log_err("reload failed, keeping the previous configuration: DNS resolver: %s", why);
+		conf_unref(&c);
 		conf_unref(&old);
 		return;
 	}
@@ -302,6 +309,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	set_thread_stack();
+	{
+		const char *why = "";
+
+		/* After daemonizing: the resolver's thread must live in the
+		 * process that serves. */
+		if (conf_start_resolver(conf, &why) != SG_OK) {
+			log_err("cannot start the DNS resolver: %s", why);
+			conf_unref(&conf);
+			return 1;
+		}
+	}
 	log_info("signetd listening on %s with %zu keys (%s)", conf->socket,
 		 dkim_tables_nkeys(conf->tables), conf->path);
 	conf_swap(conf);			/* the live configuration owns it now */

@@ -84,25 +84,6 @@ const char *signer_summary(const struct signer *s)
 	return s->summary.data != NULL ? s->summary.data : "";
 }
 
-/* Append the value, turning each bare LF into CRLF (the MTA may hand us
- * folded fields with LF alone; on the wire they are CRLF). */
-static enum sg_status put_value(struct buf *b, const char *v)
-{
-	enum sg_status st = SG_OK;
-	const char *p = v, *nl;
-
-	while (st == SG_OK && (nl = strchr(p, '\n')) != NULL) {
-		size_t n = (size_t)(nl - p);
-
-		if (n > 0 && nl[-1] == '\r')
-			n--;
-		if ((st = buf_append(b, p, n)) == SG_OK)
-			st = buf_append(b, "\r\n", 2);
-		p = nl + 1;
-	}
-	return st == SG_OK ? buf_puts(b, p) : st;
-}
-
 enum sg_status signer_header(struct signer *s, const char *name,
 			     const char *value, bool leadspc)
 {
@@ -124,9 +105,7 @@ enum sg_status signer_header(struct signer *s, const char *name,
 		s->fields = f;
 		s->afields = n;
 	}
-	if ((st = buf_append(&s->hdrs, name, nlen)) == SG_OK &&
-	    (st = buf_append(&s->hdrs, leadspc ? ":" : ": ", leadspc ? 1 : 2)) == SG_OK)
-		st = put_value(&s->hdrs, value);
+	st = hdr_field_build(&s->hdrs, name, value, leadspc);
 	if (st == SG_E_TOOBIG) {
 		s->skip = "header block larger than the signing limit";
 		return SG_OK;

@@ -1,7 +1,8 @@
 #!/bin/bash
-# tests/bench/bench.sh -- `make bench`: signetd against OpenDKIM, signing.
+# tests/bench/bench.sh -- `make bench`: signetd against OpenDKIM, signing
+# and inbound verification.
 #
-# For each key {rsa-2048, ed25519}: start signetd and OpenDKIM on loopback
+# Part "sign" -- for each key {rsa-2048, ed25519}: start signetd and OpenDKIM on loopback
 # ports with equivalent configs (relaxed/relaxed, one key for *@example.com),
 # check that a message signed by each verifies (dkimpy), then for each
 # message size {2 KB, 100 KB} and concurrency {8, 64} run build/loadgen
@@ -12,17 +13,37 @@
 # with a 100 MB body through build/miltc, VmHWM growth (target: a few
 # hundred KB for signetd).
 #
+# Part "verify" -- messages signed once with build/signet sign (RSA-2048,
+# Ed25519, and both: "dual"), the public keys in a YAML zone served on
+# loopback by tests/bench/dnscount.py (tests/lib/dnsserver.py counting its
+# queries; one server per filter, so each filter's queries are its own).
+# signetd (dns.servers) and OpenDKIM in Mode v (Nameservers ADDR@PORT) get
+# the same messages from an external client address (192.0.2.1), for each
+# size and concurrency, for BENCH_VERIFY_SECONDS. Correctness is checked,
+# timing is not: before the runs one message must come back with dkim=pass
+# for each signature (tests/interop/ar_check.py) and a tampered copy with
+# no pass; during the runs loadgen counts every message whose added
+# Authentication-Results lacks a dkim=pass per signature ("not pass").
+# A row with errors, "not pass" messages or a failed check is invalid.
+# Prints a second table (same columns, targets throughput >= 3x and CPU
+# <= 0.25x of OpenDKIM's) with the DNS queries each filter made per run.
+#
+# Both parts: the null libmilter filter (tests/bench/nullmilter.c) as the
+# floor, and `openssl speed` for the raw signing/verification cost.
+#
 # The load generator runs on the same 2 cores as the filter: its own CPU
 # per message is shown too, and the load average before the run (other
 # work on the machine skews every number).
 #
-# Environment: SIGNET_BUILD (build dir, default build), BENCH_SECONDS (per
-# run, default 8), BENCH_CONNS (default "8 64"), BENCH_KEYS (default
+# Environment: SIGNET_BUILD (build dir, default build), BENCH_PARTS (default
+# "sign,verify"; comma- or space-separated), BENCH_SECONDS (per run,
+# default 8), BENCH_VERIFY_SECONDS (per verify run, default BENCH_SECONDS),
+# BENCH_VKEYS (default "rsa ed25519 dual"), BENCH_CONNS (default "8 64"), BENCH_KEYS (default
 # "rsa ed25519"), BENCH_SIZES (default "2 100", KB), BENCH_BIG_MB (memory
 # check body size, default 100; 0 skips it), BENCH_OUT (also write the
 # report there), BENCH_STRICT=1 (exit 1 when a target is not met).
-# Exit 1 if a filter fails to start, a signature does not verify, or a
-# run has errors.
+# Exit 1 if a filter fails to start, a signature does not verify, a run
+# has errors, or a verify row is invalid.
 set -u
 
 BUILD=$(cd "${SIGNET_BUILD:-build}" && pwd) || exit 1
@@ -31,11 +52,22 @@ CONNS=${BENCH_CONNS:-"8 64"}
 KEYS=${BENCH_KEYS:-"rsa ed25519"}
 SIZES=${BENCH_SIZES:-"2 100"}
 BIG_MB=${BENCH_BIG_MB:-100}
+PARTS=" $(echo "${BENCH_PARTS:-sign,verify}" | tr ',' ' ') "
+VKEYS=${BENCH_VKEYS:-"rsa ed25519 dual"}
+VSECONDS=${BENCH_VERIFY_SECONDS:-$SECONDS_PER_RUN}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY=/usr/bin/python3
 OPENDKIM=${OPENDKIM:-/usr/sbin/opendkim}
 LOADGEN=$BUILD/loadgen
 MILTC=$BUILD/miltc
 SIGNETD=$BUILD/signetd
+SIGNET=$BUILD/signet
+DNSCOUNT=$HERE/dnscount.py
+ARCHECK=$HERE/../interop/ar_check.py
+for part in $PARTS; do
+	case $part in sign|verify) ;; *) echo "bench: unknown part '$part' in BENCH_PARTS (sign, verify)" >&2; exit 1 ;; esac
+done
+want() { case $PARTS in *" $1 "*) return 0 ;; esac; return 1; }
 
 W=$(mktemp -d) || exit 1
 PIDS=""
@@ -217,11 +249,12 @@ EOF
 # ---- header of the report ----
 
 : >"$REPORT"
-say "# signet benchmark: signetd vs OpenDKIM (signing)"
+TITLE=$(for p in $PARTS; do case $p in sign) echo signing ;; verify) echo verification ;; esac; done | paste -sd, - | sed 's/,/, /g')
+say "# signet benchmark: signetd vs OpenDKIM ($TITLE)"
 say ""
 say "- $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "- $($OPENDKIM -V 2>/dev/null | head -1 || echo 'opendkim: not installed'), $(openssl version)"
-say "- each run: ${SECONDS_PER_RUN} s after a 100-message warm-up; one new milter connection per message;"
+say "- each run: ${SECONDS_PER_RUN} s (verification: ${VSECONDS} s) after a 100-message warm-up; one new milter connection per message;"
 say "  latency = connect to final verdict; CPU = filter utime+stime per message (/proc); client = loadgen's own CPU"
 say ""
 
@@ -251,7 +284,7 @@ run_one() {	# FILTER KEY KB CONNS SOCKET PID
 
 CHECKS=$W/checks
 : >"$CHECKS"
-for k in $KEYS; do
+want sign && for k in $KEYS; do
 	sp=$(free_port); op=$(free_port)
 	write_configs "$k" "$sp" "$op"
 	spid=""; opid=""
@@ -303,8 +336,272 @@ if [ -x "$NULLMILTER" ]; then
 	fi
 fi
 
+# ---- verification: pre-signed messages, keys in a loopback DNS zone ----
+
+VRESULTS=$W/vresults	# filter key size conns rate p50 p99 max cpu errors notpass rss client dnsq valid
+: >"$VRESULTS"
+VCHECKS=$W/vchecks
+: >"$VCHECKS"
+VAUTHSERV_S=signetd.bench.example
+VAUTHSERV_O=opendkim.bench.example
+VCLIENT=192.0.2.1	# not in internal_hosts, not authenticated: inbound
+
+nsigs() { [ "$1" = dual ] && echo 2 || echo 1; }
+
+# Keys of the verify messages: the signing part's keys, selectors "rsa" and
+# "ed25519" under example.com; "dual" is signed with both.
+verify_setup() {
+	local t kb
+	$PY - "$W/zone.yml" "$(cat "$W/rsa.pub")" "$(cat "$W/ed25519.pub")" <<'PYEOF' || return 1
+import sys
+path, rsa, ed = sys.argv[1:4]
+with open(path, "w") as f:
+    f.write('rsa._domainkey.example.com:\n  - TXT: "v=DKIM1; k=rsa; p=%s"\n' % rsa)
+    f.write('ed25519._domainkey.example.com:\n  - TXT: "v=DKIM1; k=ed25519; p=%s"\n' % ed)
+PYEOF
+	printf 'vrsa example.com:rsa:%s\nved25519 example.com:ed25519:%s\n' \
+		"$W/rsa.pem" "$W/ed25519.pem" >"$W/KeyTable.v"
+	for t in $VKEYS; do
+		case $t in
+		rsa|ed25519) echo "*@example.com v$t" >"$W/SigningTable.v.$t" ;;
+		dual) printf '*@example.com vrsa\n*@example.com ved25519\n' >"$W/SigningTable.v.$t" ;;
+		*) note "bench: unknown BENCH_VKEYS entry '$t' (rsa, ed25519, dual)"; return 1 ;;
+		esac
+		cat >"$W/sign.v.$t.conf" <<EOC
+socket = "inet:8891@127.0.0.1";
+dkim = {
+	key_table = "$W/KeyTable.v";
+	signing_table = "$W/SigningTable.v.$t";
+	canonicalization = "relaxed/relaxed";
+	oversign_headers = [ "From" ];
+};
+EOC
+		for kb in $SIZES; do
+			if ! "$SIGNET" sign -c "$W/sign.v.$t.conf" "$W/msg$kb.eml" \
+				>"$W/vmsg.$t.$kb.eml" 2>"$W/sign.err"; then
+				note "bench: signet sign ($t, ${kb} KB): $(cat "$W/sign.err")"
+				return 1
+			fi
+		done
+		# A tampered copy: one more body line breaks every signature.
+		{ cat "$W/vmsg.$t.$SMALL.eml"; printf 'one line added in transit\r\n'; } \
+			>"$W/vmsg.$t.tampered.eml"
+	done
+}
+
+# start_dns NAME: a counting DNS server for the zone on 127.0.0.1; sets
+# DNS_PID, DNS_PORT and DNS_COUNT (its count file).
+start_dns() {
+	local name=$1 i
+	rm -f "$W/$name.port"
+	$PY "$DNSCOUNT" --zone "$W/zone.yml" --listen 127.0.0.1:0 \
+		--port-file "$W/$name.port" --count-file "$W/$name.count" >"$W/$name.log" 2>&1 &
+	DNS_PID=$!
+	PIDS="$PIDS $DNS_PID"
+	DNS_COUNT=$W/$name.count
+	for i in $(seq 150); do
+		[ -s "$W/$name.port" ] && break
+		kill -0 "$DNS_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ ! -s "$W/$name.port" ]; then
+		note "bench: DNS server $name did not start: $(cat "$W/$name.log")"
+		stop_pid "$DNS_PID"
+		return 1
+	fi
+	DNS_PORT=$(head -1 "$W/$name.port")
+}
+
+# dns_queries PID COUNTFILE: queries that server answered so far, or "na".
+dns_queries() {
+	local pid=$1 f=$2 i
+	rm -f "$f"
+	kill -USR1 "$pid" 2>/dev/null || { echo na; return; }
+	for i in $(seq 50); do
+		[ -s "$f" ] && break
+		sleep 0.1
+	done
+	if [ -s "$f" ]; then head -1 "$f"; else echo na; fi
+}
+
+# write_vconfigs KEY SIGNET_PORT SIGNET_DNS_PORT OPENDKIM_PORT OPENDKIM_DNS_PORT
+write_vconfigs() {
+	local t=$1 sp=$2 sdp=$3 op=$4 odp=$5
+	cat >"$W/signetd.v.$t.conf" <<EOC
+socket = "inet:$sp@127.0.0.1";
+authserv_id = "$VAUTHSERV_S";
+internal_hosts = [ "127.0.0.0/8", "::1/128" ];
+log = { level = "warning"; };
+dns = { servers = [ "127.0.0.1:$sdp" ]; timeout_ms = 3000; };
+dkim = {
+	key_table = "$W/KeyTable.v";
+	signing_table = "$W/SigningTable.v.$t";
+};
+EOC
+	# OpenDKIM (libunbound) reaches the loopback server through
+	# Nameservers ADDR@PORT (unbound's form, given to ub_ctx_set_fwd).
+	# Not ResolverConfiguration (an unbound.conf, as the interop suite
+	# uses): OpenDKIM 2.11 re-reads that file for every message, and
+	# libunbound's configuration parser is not thread-safe -- from 4
+	# concurrent connections on, messages are tempfailed ("read ...
+	# failed: 1 errors in configuration file") until OpenDKIM dies with
+	# "fatal flex scanner internal error--end of buffer missed".
+	cat >"$W/opendkim.v.$t.conf" <<EOC
+Mode			v
+Socket			inet:$op@127.0.0.1
+AuthservID		$VAUTHSERV_O
+AlwaysAddARHeader	yes
+SoftwareHeader		no
+Syslog			no
+AutoRestart		no
+DNSTimeout		5
+Nameservers		127.0.0.1@$odp
+PidFile			$W/opendkim.v.$t.pid
+EOC
+}
+
+# verify_check FILTER KEY SOCKET AUTHSERV: one message must pass (a
+# dkim=pass for each signature), its tampered copy must not. Prints a
+# one-line verdict; returns 1 if either is wrong.
+verify_check() {
+	local f=$1 t=$2 sock=$3 id=$4 out r1 r2 rc=0
+	out=$W/vchecked.$f.$t.eml
+	if ! "$MILTC" -s "$sock" -c "$VCLIENT" -o "$out" "$W/vmsg.$t.$SMALL.eml" 2>"$W/miltc.err"; then
+		echo "FAIL (miltc: $(tr '\n' ' ' <"$W/miltc.err"))"
+		return 1
+	fi
+	r1=$($PY "$ARCHECK" --authserv-id "$id" --label "$f" --expect-sigs "$(nsigs "$t")" "$out" 2>&1) || rc=1
+	if ! "$MILTC" -s "$sock" -c "$VCLIENT" -o "$out.tampered" "$W/vmsg.$t.tampered.eml" 2>"$W/miltc.err"; then
+		echo "FAIL (miltc, tampered copy: $(tr '\n' ' ' <"$W/miltc.err"))"
+		return 1
+	fi
+	r2=$($PY "$ARCHECK" --authserv-id "$id" --label "$f" --expect-fail "$out.tampered" 2>&1) || rc=1
+	if [ $rc = 0 ]; then
+		echo "pass ($(printf '%s\n' "$r1" | sed 's/^[^:]*: //' | paste -sd ';' - | sed 's/;/; /g')); tampered copy: no pass"
+	else
+		echo "FAIL -- signed: $(printf '%s' "$r1" | sed "s|$W/||g" | tr '\n' ' ') -- tampered copy: $(printf '%s' "$r2" | sed "s|$W/||g" | tr '\n' ' ')"
+		note "bench: $f $t, what came back: $(sed -n '1,/^\r*$/p' "$out" | grep -i -A4 '^Authentication-Results' | tr -d '\r' | tr '\n' ' ' | cut -c1-600)"
+		[ -s "$out" ] && grep -qi '^Authentication-Results' "$out" || note "bench: $f $t: no Authentication-Results added"
+	fi
+	return $rc
+}
+
+# vrun_one FILTER KEY KB CONNS SOCKET PID DNS_PID DNS_COUNT CHECK_OK
+vrun_one() {
+	local f=$1 t=$2 kb=$3 c=$4 sock=$5 pid=$6 dpid=$7 dcount=$8 ok=$9 line q0 q1 q valid
+	local args=(-s "$sock" -m "$W/vmsg.$t.$kb.eml" -c "$c" -p "$pid" -i "$VCLIENT"
+		-e Authentication-Results -E dkim=pass -N "$(nsigs "$t")")
+	q0=$(dns_queries "$dpid" "$dcount")
+	"$LOADGEN" "${args[@]}" -n 100 >/dev/null 2>&1
+	line=$("$LOADGEN" "${args[@]}" -n 10000000 -t "$VSECONDS" 2>"$W/loadgen.err" | head -1)
+	q1=$(dns_queries "$dpid" "$dcount")
+	case "$q0$q1" in *na*) q=na ;; *) q=$((q1 - q0)) ;; esac
+	if [ -z "$line" ]; then
+		note "bench: loadgen failed for $f verify $t ${kb}KB c=$c: $(cat "$W/loadgen.err")"
+		FAILED=1
+		return
+	fi
+	valid=yes
+	if [ "$(field errors "$line")" != 0 ] || [ "$(field unsigned "$line")" != 0 ]; then
+		note "bench: $f verify $t ${kb}KB c=$c: $(field errors "$line") errors, $(field unsigned "$line") without dkim=pass; $(cat "$W/loadgen.err")"
+		valid=NO
+	fi
+	[ "$ok" = 1 ] || valid=NO
+	[ $valid = yes ] || FAILED=1
+	echo "$f $t $kb $c $(field rate "$line") $(field p50_ms "$line") $(field p99_ms "$line")" \
+	     "$(field max_ms "$line") $(field cpu_us_per_msg "$line") $(field errors "$line")" \
+	     "$(field unsigned "$line") $(field rss_kb "$line") $(field client_cpu_us_per_msg "$line")" \
+	     "$q $valid" >>"$VRESULTS"
+	note "  $f verify $t ${kb}KB c=$c: $line dns_queries=$q"
+}
+
+# log_note NAME FILE: what a filter logged during the runs, for the report.
+log_note() {
+	local n
+	n=$(grep -c . "$2" 2>/dev/null)
+	[ "${n:-0}" -gt 0 ] || return 0
+	echo "$1 logged $n lines, first: \`$(grep -m1 . "$2" | cut -c1-200)\`" >>"$VCHECKS"
+}
+
+if want verify; then
+	if [ ! -x "$SIGNET" ]; then
+		note "bench: $SIGNET missing (make all): verification part skipped"
+		echo "verification part skipped: $SIGNET missing" >>"$VCHECKS"
+		FAILED=1
+	elif ! verify_setup; then
+		echo "verification part skipped: could not sign the messages" >>"$VCHECKS"
+		FAILED=1
+	else
+		for t in $VKEYS; do
+			spid=""; opid=""; sok=0; ook=0
+			sdns=""; odns=""
+			if [ $HAVE_SIGNETD = 1 ]; then
+				if start_dns "dns.signetd.$t"; then
+					sdns=$DNS_PID; sdcount=$DNS_COUNT; sdport=$DNS_PORT
+				else
+					echo "signetd $t: not run, its DNS server did not start" >>"$VCHECKS"
+					FAILED=1
+				fi
+			fi
+			if [ $HAVE_OPENDKIM = 1 ]; then
+				if start_dns "dns.opendkim.$t"; then
+					odns=$DNS_PID; odcount=$DNS_COUNT; odport=$DNS_PORT
+				else
+					echo "opendkim $t: not run, its DNS server did not start" >>"$VCHECKS"
+					FAILED=1
+				fi
+			fi
+			sp=$(free_port); op=$(free_port)
+			write_vconfigs "$t" "$sp" "${sdport:-53}" "$op" "${odport:-53}"
+			if [ -n "$sdns" ]; then
+				if start_filter "signetd.v.$t" "$sp" "$SIGNETD" -f -c "$W/signetd.v.$t.conf"; then
+					spid=$FILTER_PID
+					r=$(verify_check signetd "$t" "inet:$sp@127.0.0.1" "$VAUTHSERV_S") && sok=1
+					echo "signetd $t: $r" >>"$VCHECKS"
+				else
+					stop_pid "$FILTER_PID"
+					echo "signetd $t: did not start ($(head -3 "$W/signetd.v.$t.log" | tr '\n' ' '))" >>"$VCHECKS"
+				fi
+				[ $sok = 1 ] || FAILED=1
+			fi
+			if [ -n "$odns" ]; then
+				if start_filter "opendkim.v.$t" "$op" "$OPENDKIM" -f -x "$W/opendkim.v.$t.conf"; then
+					opid=$FILTER_PID
+					r=$(verify_check opendkim "$t" "inet:$op@127.0.0.1" "$VAUTHSERV_O") && ook=1
+					echo "opendkim $t: $r" >>"$VCHECKS"
+				else
+					stop_pid "$FILTER_PID"
+					echo "opendkim $t: did not start ($(head -3 "$W/opendkim.v.$t.log" | tr '\n' ' '))" >>"$VCHECKS"
+				fi
+				[ $ook = 1 ] || FAILED=1
+			fi
+			for kb in $SIZES; do
+				for c in $CONNS; do
+					[ -n "$spid" ] && vrun_one signetd "$t" "$kb" "$c" "inet:$sp@127.0.0.1" "$spid" "$sdns" "$sdcount" $sok
+					[ -n "$opid" ] && vrun_one opendkim "$t" "$kb" "$c" "inet:$op@127.0.0.1" "$opid" "$odns" "$odcount" $ook
+				done
+			done
+			if [ -n "$spid" ]; then
+				stop_pid "$spid"
+				echo "signetd $t: $(dns_queries "$sdns" "$sdcount") DNS queries in all (checks, warm-ups, runs)" >>"$VCHECKS"
+				log_note "signetd $t" "$W/signetd.v.$t.log"
+			fi
+			if [ -n "$opid" ]; then
+				stop_pid "$opid"
+				echo "opendkim $t: $(dns_queries "$odns" "$odcount") DNS queries in all (checks, warm-ups, runs)" >>"$VCHECKS"
+				log_note "opendkim $t" "$W/opendkim.v.$t.log"
+			fi
+			[ -n "$sdns" ] && stop_pid "$sdns"
+			[ -n "$odns" ] && stop_pid "$odns"
+			unset sdport odport
+		done
+	fi
+fi
+
 # ---- tables ----
 
+UNMET=0
+if want sign; then
 say "## Signatures checked with dkimpy"
 say ""
 while read -r f k r; do say "- $f $k: $r"; done <"$CHECKS"
@@ -321,7 +618,6 @@ say "## signet / OpenDKIM (targets: throughput >= 3x, CPU <= 0.25x, signetd max 
 say ""
 say "| key | size | conns | throughput ratio | >= 3x | CPU ratio | <= 0.25x | signetd max ms | < 1 s |"
 say "|---|---|---|---:|---|---:|---|---:|---|"
-UNMET=0
 for k in $KEYS; do for kb in $SIZES; do for c in $CONNS; do
 	s=$(awk -v k="$k" -v kb="$kb" -v c="$c" '$1=="signetd" && $2==k && $3==kb && $4==c' "$RESULTS")
 	o=$(awk -v k="$k" -v kb="$kb" -v c="$c" '$1=="opendkim" && $2==k && $3==kb && $4==c' "$RESULTS")
@@ -342,8 +638,60 @@ for k in $KEYS; do for kb in $SIZES; do for c in $CONNS; do
 	say "| $k | ${kb} KB | $c | $row |"
 done; done; done
 say ""
+fi
 
-say "## openssl speed -seconds 2 rsa2048 ed25519 (one core: raw signing cost)"
+if want verify; then
+	say "## Verification: checks before the runs (tests/interop/ar_check.py on the Authentication-Results each filter added)"
+	say ""
+	while read -r line; do say "- $line"; done <"$VCHECKS"
+	say ""
+	say "## Verification: throughput, latency, CPU (client ${VCLIENT}; \"not pass\": messages whose Authentication-Results lacked a dkim=pass per signature)"
+	say ""
+	say "| filter | key | size | conns | msgs/s | p50 ms | p99 ms | max ms | CPU µs/msg | errors | not pass | DNS queries | RSS KB | client µs/msg | valid |"
+	say "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+	while read -r f k kb c rate p50 p99 max cpu err np rss cl q v; do
+		say "| $f | $k | ${kb} KB | $c | $rate | $p50 | $p99 | $max | $cpu | $err | $np | $q | $rss | $cl | $v |"
+	done <"$VRESULTS"
+	while read -r f k kb c rate p50 p99 max cpu err uns rss cl; do
+		[ "$f" = null-libmilter ] || continue
+		say "| $f (floor, signs nothing) | - | ${kb} KB | $c | $rate | $p50 | $p99 | $max | $cpu | $err | - | - | $rss | $cl | - |"
+	done <"$RESULTS"
+	say ""
+	say "## Verification, signet / OpenDKIM (targets: throughput >= 3x, CPU <= 0.25x; signetd max latency < 1 s)"
+	say ""
+	say "| key | size | conns | throughput ratio | >= 3x | CPU ratio | <= 0.25x | signetd max ms | < 1 s | DNS queries signetd / OpenDKIM | valid |"
+	say "|---|---|---|---:|---|---:|---|---:|---|---|---|"
+	for k in $VKEYS; do for kb in $SIZES; do for c in $CONNS; do
+		s=$(awk -v k="$k" -v kb="$kb" -v c="$c" '$1=="signetd" && $2==k && $3==kb && $4==c' "$VRESULTS")
+		o=$(awk -v k="$k" -v kb="$kb" -v c="$c" '$1=="opendkim" && $2==k && $3==kb && $4==c' "$VRESULTS")
+		if [ -z "$s" ] || [ -z "$o" ]; then
+			[ -n "$s$o" ] || continue
+			UNMET=1
+			say "| $k | ${kb} KB | $c | - | NOT met | - | NOT met | - | - | - | no $([ -z "$s" ] && echo signetd || echo OpenDKIM) run |"
+			continue
+		fi
+		row=$(printf '%s\n%s\n' "$s" "$o" | awk '
+			NR == 1 { sr = $5; sc = $9; sm = $8; sq = $14; sv = $15 }
+			NR == 2 { or_ = $5; oc = $9; oq = $14; ov = $15 }
+			END {
+				valid = (sv == "yes" && ov == "yes") ? "yes" : \
+				        (sv != "yes" ? "**NO** (signetd)" : "**NO** (OpenDKIM)")
+				if (sv != "yes") {	# fast because it did not verify: no result
+					printf "- | NOT met | - | NOT met | %s | - | %s / %s | %s\n", sm, sq, oq, valid
+					exit
+				}
+				tr = or_ > 0 ? sr / or_ : 0; cr = (oc > 0 && sc != "na") ? sc / oc : 99
+				printf "%.2fx | %s | %.2fx | %s | %s | %s | %s / %s | %s\n", tr, (tr >= 3 ? "met" : "NOT met"),
+				       cr, (cr <= 0.25 ? "met" : "NOT met"), sm, (sm < 1000 ? "met" : "NOT met"),
+				       sq, oq, valid
+			}')
+		case $row in *NOT*|*NO*) UNMET=1 ;; esac
+		say "| $k | ${kb} KB | $c | $row |"
+	done; done; done
+	say ""
+fi
+
+say "## openssl speed -seconds 2 rsa2048 ed25519 (one core: raw signing and verification cost)"
 say ""
 say '```'
 openssl speed -seconds 2 rsa2048 ed25519 2>/dev/null | grep -E '^ *(sign|rsa|[0-9]+ bits)' | tee -a "$REPORT"
@@ -376,7 +724,7 @@ big_body_check() {
 	stop_pid "$pid"
 }
 
-if [ "$BIG_MB" -gt 0 ]; then
+if want sign && [ "$BIG_MB" -gt 0 ]; then
 	say "## Memory: one message with a ${BIG_MB} MB body (target for signetd: a few hundred KB of VmHWM growth)"
 	say ""
 	{

@@ -5,7 +5,7 @@
  *
  *   loadgen -s SOCKET -m MESSAGEFILE -c CONCURRENCY -n TOTAL [-t SECONDS]
  *           [-p FILTER_PID] [-a auth_authen] [-i client_ip] [-f mailfrom]
- *           [-e HEADER] [-b chunksize] [-w timeout_s]
+ *           [-e HEADER] [-E TEXT [-N COUNT]] [-b chunksize] [-w timeout_s]
  *
  * CONCURRENCY threads each loop: open a new connection, negotiate, send
  * one whole message (connect .. eom), read the verdict, QUIT, close; until
@@ -14,7 +14,12 @@
  *
  * Counting: a session ending in accept/continue is a message ("msgs"); if
  * no HEADER (default DKIM-Signature; -e "" to not check) was inserted or
- * added it is also "unsigned". Anything else -- reject, tempfail, discard,
+ * added it is also "unsigned". With -E, the HEADER fields inserted or
+ * added must also contain TEXT, COUNT times in all (default 1; e.g.
+ * -e Authentication-Results -E dkim=pass -N 2 for a message with two
+ * signatures a verifier must pass); a session whose fields do not is
+ * counted as "unsigned" too (the first one is shown on stderr with the
+ * values it got). Anything else -- reject, tempfail, discard,
  * a protocol or connection error -- is an "error" and not in msgs, rate or
  * the latencies. With -p, the filter's utime+stime from /proc/PID/stat
  * before and after gives cpu_us_per_msg (divided by msgs + errors: every
@@ -32,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +51,8 @@ struct shared {
 	const struct miltc_msg *msg;
 	const struct miltc_env *env;
 	const char *expect;		/* header that must be added, or NULL */
+	const char *expect_text;	/* ... containing this, or NULL */
+	long expect_count;		/* ... this many times in all */
 	int timeout_ms;
 	long total;
 	double deadline;		/* monotonic seconds; 0 = none */
@@ -77,6 +85,54 @@ static void report_first(struct shared *sh, const char *what, const char *detail
 		        detail ? ": " : "", detail ? detail : "");
 }
 
+/* Occurrences of text in the values of the fields named name that res
+ * inserts or adds. */
+static long count_text(const struct miltc_result *res, const char *name,
+                       const char *text)
+{
+	size_t tl = strlen(text);
+	long n = 0;
+
+	for (size_t i = 0; i < res->nmods; i++) {
+		const struct miltc_mod *m = &res->mods[i];
+		const char *p;
+
+		if ((m->kind != MILTC_MOD_INSHEADER && m->kind != MILTC_MOD_ADDHEADER) ||
+		    m->name == NULL || strcasecmp(m->name, name) != 0 || tl == 0)
+			continue;
+		for (p = m->value; (p = strstr(p, text)) != NULL; p += tl)
+			n++;
+	}
+	return n;
+}
+
+/* The first session without the expected text: show what came back. */
+static void report_mismatch(struct shared *sh, const struct miltc_result *res)
+{
+	char got[1024] = "";
+	size_t len = 0;
+
+	if (atomic_load(&sh->first_error))
+		return;		/* only the first one is shown */
+	for (size_t i = 0; i < res->nmods && len < sizeof got - 1; i++) {
+		const struct miltc_mod *m = &res->mods[i];
+		int k;
+
+		if ((m->kind != MILTC_MOD_INSHEADER && m->kind != MILTC_MOD_ADDHEADER) ||
+		    m->name == NULL || strcasecmp(m->name, sh->expect) != 0)
+			continue;
+		k = snprintf(got + len, sizeof got - len, "%s[%s:%s]", len ? " " : "",
+		             m->name, m->value);
+		if (k < 0)
+			break;
+		len += (size_t)k < sizeof got - len ? (size_t)k : sizeof got - 1 - len;
+	}
+	for (char *q = got; *q; q++)
+		if (*q == '\r' || *q == '\n' || *q == '\t')
+			*q = ' ';
+	report_first(sh, "expected text missing", len ? got : "(no such field added)");
+}
+
 /* One session; returns latency in ms via *ms, and 1 ok, 0 unsigned, -1 error. */
 static int one_session(struct worker *w, long seq, double *ms)
 {
@@ -104,8 +160,14 @@ static int one_session(struct worker *w, long seq, double *ms)
 	} else if (res.verdict != MILTC_ACCEPT && res.verdict != MILTC_CONTINUE) {
 		report_first(sh, miltc_verdict_str(res.verdict), res.reply ? res.reply : res.stage);
 		rc = -1;
+	} else if (sh->expect == NULL) {
+		rc = 1;
+	} else if (sh->expect_text == NULL) {
+		rc = miltc_result_added(&res, sh->expect) > 0;
 	} else {
-		rc = sh->expect == NULL || miltc_result_added(&res, sh->expect) > 0;
+		rc = count_text(&res, sh->expect, sh->expect_text) >= sh->expect_count;
+		if (!rc)
+			report_mismatch(sh, &res);
 	}
 	miltc_result_free(&res);
 	return rc;
@@ -222,15 +284,16 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: loadgen -s SOCKET -m MESSAGEFILE -c CONCURRENCY -n TOTAL\n"
 	        "               [-t SECONDS] [-p FILTER_PID] [-a auth_authen]\n"
-	        "               [-i client_ip] [-f mailfrom] [-e HEADER] [-b chunksize]\n"
-	        "               [-w timeout_s]\n");
+	        "               [-i client_ip] [-f mailfrom] [-e HEADER]\n"
+	        "               [-E TEXT [-N COUNT]] [-b chunksize] [-w timeout_s]\n");
 	exit(1);
 }
 
 int main(int argc, char **argv)
 {
 	static struct worker workers[MAX_THREADS];
-	struct shared sh = { .expect = "DKIM-Signature", .timeout_ms = 10000 };
+	struct shared sh = { .expect = "DKIM-Signature", .expect_count = 1,
+	                     .timeout_ms = 10000 };
 	const char *msgfile = NULL, *why = "";
 	struct miltc_env env;
 	struct miltc_msg msg;
@@ -242,7 +305,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	miltc_env_default(&env);
-	while ((opt = getopt(argc, argv, "s:m:c:n:t:p:a:i:f:e:b:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:m:c:n:t:p:a:i:f:e:E:N:b:w:")) != -1) {
 		switch (opt) {
 		case 's': sh.sock = optarg; break;
 		case 'm': msgfile = optarg; break;
@@ -254,6 +317,8 @@ int main(int argc, char **argv)
 		case 'i': env.client_ip = optarg; break;
 		case 'f': env.mail_from = optarg; break;
 		case 'e': sh.expect = *optarg ? optarg : NULL; break;
+		case 'E': sh.expect_text = *optarg ? optarg : NULL; break;
+		case 'N': sh.expect_count = strtol(optarg, NULL, 10); break;
 		case 'b': env.chunk = strtoul(optarg, NULL, 10); break;
 		case 'w': sh.timeout_ms = (int)strtol(optarg, NULL, 10) * 1000; break;
 		default: usage();
@@ -262,6 +327,8 @@ int main(int argc, char **argv)
 	if (sh.sock == NULL || msgfile == NULL || optind != argc ||
 	    conc < 1 || conc > MAX_THREADS || total < 1 || total > MAX_TOTAL ||
 	    seconds < 0 || seconds > MAX_SECONDS || pid < 0 ||
+	    sh.expect_count < 1 || sh.expect_count > 1000 ||
+	    (sh.expect_text != NULL && sh.expect == NULL) ||
 	    sh.timeout_ms < 1000 || sh.timeout_ms > 600000 || env.chunk > MILTC_CHUNK_MAX)
 		usage();
 	if (miltc_msg_load(msgfile, &msg, &why) != SG_OK) {

@@ -332,3 +332,46 @@ sg_summary() {
 	echo "$name: $SG_PASS passed, $SG_FAIL failed"
 	[ "$SG_FAIL" -eq 0 ]
 }
+
+# --- inbound verification helpers (tests/conformance, tests/interop/verify_in.sh,
+# tests/integration/inbound.sh) ----------------------------------------------
+
+# sg_conformance_dir: print the shared conformance folder: $SIGNET_CONFORMANCE
+# when set, else $SIGNET_SHARED/conformance (found above); status 1 if none.
+sg_conformance_dir() {
+	local d=${SIGNET_CONFORMANCE:-}
+	if [ -z "$d" ] && [ -n "${SIGNET_SHARED:-}" ]; then
+		d=$SIGNET_SHARED/conformance
+	fi
+	if [ -n "$d" ] && [ -d "$d" ]; then
+		(cd "$d" && pwd)
+		return 0
+	fi
+	return 1
+}
+
+# sg_dns_group DNS_PORT [TIMEOUT_MS] [TRIES]: a signetd.conf dns group that
+# sends every query to the loopback test DNS server.
+sg_dns_group() {
+	local port=$1 tmo=${2:-3000} tries=${3:-}
+	printf 'dns = {\n  servers = [ "127.0.0.1:%s" ];\n  timeout_ms = %s;\n' "$port" "$tmo"
+	[ -n "$tries" ] && printf '  tries = %s;\n' "$tries"
+	printf '};\n'
+}
+
+# sg_write_inbound_conf FILE PORT DNS_PORT [TIMEOUT_MS] [TRIES] [EXTRA]:
+# sg_write_signetd_conf (relaxed/relaxed, KeyTable / SigningTable beside
+# FILE, internal_hosts 127.0.0.0/8 and ::1, authserv_id mx.example.com)
+# plus a dns group for DNS_PORT; EXTRA is appended as is.
+sg_write_inbound_conf() {
+	local f=$1 port=$2 dport=$3 tmo=${4:-3000} tries=${5:-} extra=${6:-}
+	sg_write_signetd_conf "$f" "$port" relaxed/relaxed \
+		"$(sg_dns_group "$dport" "$tmo" "$tries")
+$extra"
+}
+
+# sg_has_sanitizer_report FILE...: status 0 if any FILE holds an
+# AddressSanitizer / LeakSanitizer / UBSan report.
+sg_has_sanitizer_report() {
+	grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|Undefined|Leak)' "$@" 2>/dev/null
+}

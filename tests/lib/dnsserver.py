@@ -15,23 +15,31 @@ loopback addresses:
       - CNAME: other.example
       - SERVFAIL: true                 # every query for NAME: SERVFAIL
       - TIMEOUT: true                  # types NAME does not list: no answer
+      - TTL: 1                         # TTL of NAME's records (default 300)
+      - DELAY: 400                     # answer queries for NAME after 400 ms
 
 A name absent from the zones is NXDOMAIN; a listed name without the asked
 type gets an empty NOERROR answer. Names are case-insensitive. UDP answers
 larger than 512 bytes (or the EDNS payload size the query offers) are sent
 truncated (TC=1, no records), so the client retries over TCP.
+A DELAY holds back only the answers for that name: other queries, on UDP
+or on the same TCP connection, are answered meanwhile.
 
 Usage (run with Debian's /usr/bin/python3, which has python3-dnslib and
 python3-yaml):
 
     dnsserver.py --zone zone.yml [--zone more.yml] \
                  [--listen 127.0.0.1:0] [--listen 127.0.53.1:53] \
-                 [--port-file FILE] [--verbose]
+                 [--port-file FILE] [--query-log FILE] [--verbose]
 
 --listen is repeatable (default 127.0.0.1:0); port 0 picks a free port
 (the same one for UDP and TCP). Only loopback addresses are accepted.
 --port-file is written once every socket listens: one port per line, in
 --listen order, written atomically (scripts wait for it to appear).
+--query-log appends one line per query received, "NAME TYPE PROTO" (name
+lower case without the trailing dot, type as QTYPE names it, udp or tcp),
+flushed before the answer goes out, so a test can count the queries that
+reached the server.
 SIGTERM / SIGINT stop the server (exit 0).
 """
 
@@ -44,6 +52,7 @@ import socketserver
 import struct
 import sys
 import threading
+import time
 
 import yaml
 from dnslib import (AAAA, CNAME, EDNS0, MX, PTR, QTYPE, RCODE, RR, TXT, A,
@@ -54,6 +63,8 @@ TCP_IDLE_SECONDS = 10
 MAX_CNAME_CHAIN = 8
 
 VERBOSE = False
+QUERY_LOG = None
+QUERY_LOG_LOCK = threading.Lock()
 
 
 def log(msg):
@@ -84,8 +95,25 @@ def split_txt(value):
     return out
 
 
+def log_query(request, udp):
+    if QUERY_LOG is None or not request.questions:
+        return
+    line = "%s %s %s\n" % (norm(request.q.qname),
+                           QTYPE.get(request.q.qtype, request.q.qtype),
+                           "udp" if udp else "tcp")
+    with QUERY_LOG_LOCK:
+        QUERY_LOG.write(line)
+        QUERY_LOG.flush()
+
+
+def new_entry():
+    return {"records": [], "servfail": False, "timeout": False,
+            "ttl": 300, "delay": 0.0}
+
+
 class Zone:
-    """name -> {"records": [(qtype, rdata)], "servfail": bool, "timeout": bool}"""
+    """name -> {"records": [(qtype, rdata)], "servfail": bool, "timeout": bool,
+               "ttl": seconds, "delay": seconds}"""
 
     def __init__(self):
         self.names = {}
@@ -98,8 +126,7 @@ class Zone:
         if not isinstance(data, dict):
             raise ValueError("%s: top level must be a mapping NAME -> records" % path)
         for owner, records in data.items():
-            entry = self.names.setdefault(
-                norm(owner), {"records": [], "servfail": False, "timeout": False})
+            entry = self.names.setdefault(norm(owner), new_entry())
             if records is None:
                 continue
             if not isinstance(records, list):
@@ -144,6 +171,10 @@ class Zone:
             entry["servfail"] = bool(value)
         elif rtype == "TIMEOUT":
             entry["timeout"] = bool(value)
+        elif rtype == "TTL":
+            entry["ttl"] = int(value)
+        elif rtype == "DELAY":
+            entry["delay"] = int(value) / 1000.0
         else:
             raise ValueError("%s: %s: unsupported record type %s" % (path, owner, rtype))
 
@@ -182,12 +213,12 @@ class Zone:
             if matched:
                 for t, r in matched:
                     reply.add_answer(RR(qname if seen == 0 else name + ".",
-                                        t, rdata=r, ttl=300))
+                                        t, rdata=r, ttl=entry["ttl"]))
                 return reply
             cnames = [r for t, r in entry["records"] if t == QTYPE.CNAME]
             if cnames and seen < MAX_CNAME_CHAIN:
                 reply.add_answer(RR(qname if seen == 0 else name + ".",
-                                    QTYPE.CNAME, rdata=cnames[0], ttl=300))
+                                    QTYPE.CNAME, rdata=cnames[0], ttl=entry["ttl"]))
                 name = norm(cnames[0].label)
                 seen += 1
                 continue
@@ -199,6 +230,18 @@ def edns_payload(request):
         if rr.rtype == QTYPE.OPT:
             return max(UDP_PLAIN_MAX, int(rr.rclass))
     return None
+
+
+def delay_of(zone, data):
+    """Seconds to hold back the answer to the query in data (DELAY)."""
+    try:
+        request = DNSRecord.parse(data)
+    except Exception:  # noqa: BLE001 - malformed input: build_wire says so
+        return 0.0
+    if not request.questions:
+        return 0.0
+    entry = zone.names.get(norm(request.q.qname))
+    return entry["delay"] if entry else 0.0
 
 
 def build_wire(zone, data, udp):
@@ -213,6 +256,7 @@ def build_wire(zone, data, udp):
         return None
     if request.header.qr:
         return None
+    log_query(request, udp)
     reply = zone.answer(request)
     qdesc = "%s %s" % (request.q.qname, QTYPE.get(request.q.qtype, request.q.qtype)) \
         if request.questions else "(no question)"
@@ -243,8 +287,14 @@ class UDPHandler(socketserver.BaseRequestHandler):
     def handle(self):
         data, sock = self.request
         wire = build_wire(self.server.zone, data, udp=True)
+        delay = delay_of(self.server.zone, data)
+        if delay > 0:
+            time.sleep(delay)  # one thread per datagram: holds up no one else
         if wire is not None:
-            sock.sendto(wire, self.client_address)
+            try:
+                sock.sendto(wire, self.client_address)
+            except OSError:
+                pass  # stopped while a DELAY ran
 
 
 class TCPHandler(socketserver.BaseRequestHandler):
@@ -257,8 +307,18 @@ class TCPHandler(socketserver.BaseRequestHandler):
             buf += chunk
         return buf
 
+    def _send(self, wire, delay=0.0):
+        if delay > 0:
+            time.sleep(delay)
+        with self.send_lock:
+            try:
+                self.request.sendall(struct.pack("!H", len(wire)) + wire)
+            except OSError:
+                pass
+
     def handle(self):
         self.request.settimeout(TCP_IDLE_SECONDS)
+        self.send_lock = threading.Lock()
         try:
             for _ in range(1000):  # bounded: queries per connection
                 hdr = self._recv_exact(2)
@@ -271,7 +331,12 @@ class TCPHandler(socketserver.BaseRequestHandler):
                 wire = build_wire(self.server.zone, data, udp=False)
                 if wire is None:
                     continue  # TIMEOUT: say nothing, keep the connection
-                self.request.sendall(struct.pack("!H", len(wire)) + wire)
+                delay = delay_of(self.server.zone, data)
+                if delay > 0:  # answer later, keep reading queries meanwhile
+                    threading.Thread(target=self._send, args=(wire, delay),
+                                     daemon=True).start()
+                else:
+                    self._send(wire)
         except (socket.timeout, ConnectionError, OSError):
             return
 
@@ -322,11 +387,12 @@ def open_pair(host, port, version, zone):
 
 
 def main():
-    global VERBOSE
+    global VERBOSE, QUERY_LOG
     ap = argparse.ArgumentParser(description="YAML-zone DNS server for tests (loopback only)")
     ap.add_argument("--zone", action="append", required=True, help="YAML zone file (repeatable)")
     ap.add_argument("--listen", action="append", help="ADDR:PORT (repeatable; default 127.0.0.1:0)")
     ap.add_argument("--port-file", help="write the chosen port(s) here once listening")
+    ap.add_argument("--query-log", help="append \"NAME TYPE PROTO\" per query received")
     ap.add_argument("--verbose", "-v", action="store_true", help="log each query to stderr")
     args = ap.parse_args()
     VERBOSE = args.verbose
@@ -338,6 +404,13 @@ def main():
     except (OSError, ValueError, yaml.YAMLError) as e:
         sys.stderr.write("dnsserver: %s\n" % e)
         return 1
+
+    if args.query_log:
+        try:
+            QUERY_LOG = open(args.query_log, "a")
+        except OSError as e:
+            sys.stderr.write("dnsserver: %s\n" % e)
+            return 1
 
     servers = []
     ports = []

@@ -59,6 +59,36 @@ static void test_good(void)
 	T_EXPECT(!cidr_list_match_text(c->internal_hosts, "127.0.0.1"), "list-replaces-default");
 	T_EXPECT(dkim_tables_nkeys(c->tables) == 2, "two-keys");
 	T_EXPECT(c->on_error == CONF_ON_ERROR_ACCEPT, "on-error-default");
+	T_EXPECT(c->verify.max_signatures == 5 && c->verify.min_rsa_bits == 1024 &&
+		 !c->verify.internal && !c->verify.fail_body_length &&
+		 c->verify.clock_skew == 300, "verify-defaults");
+	T_EXPECT(c->dns_tries == 2 && c->dns_cache_entries == 10000 &&
+		 c->dns_negative_ttl == 300 && c->resolver == NULL, "dns-defaults");
+	conf_unref(&c);
+}
+
+static void test_verify_group(void)
+{
+	static const char text[] =
+		"dns = { servers = [ \"127.0.0.1:5353\", \"[::1]:53\" ]; timeout_ms = 500;\n"
+		"  tries = 3; cache_entries = 0; cache_max_ttl = 60; negative_ttl = 5; };\n"
+		"verify = { internal = true; max_signatures = 9; min_rsa_bits = 2048;\n"
+		"  fail_body_length = true; clock_skew = 0; };\n"
+		"dkim = { key_table = \"KeyTable\"; signing_table = \"SigningTable\"; };\n";
+	struct sg_conf *c = NULL;
+	char err[512] = "", path[512];
+
+	snprintf(path, sizeof path, "%s/verify.conf", dir);
+	put("verify.conf", text, 0644);
+	T_EXPECT(conf_load(path, &c, err, sizeof err, NULL) == SG_OK, err);
+	if (c == NULL)
+		return;
+	T_EXPECT(c->n_dns_servers == 2 && c->dns_timeout_ms == 500 && c->dns_tries == 3 &&
+		 c->dns_cache_entries == 0 && c->dns_max_ttl == 60 &&
+		 c->dns_negative_ttl == 5, "dns-group");
+	T_EXPECT(c->verify.internal && c->verify.max_signatures == 9 &&
+		 c->verify.min_rsa_bits == 2048 && c->verify.fail_body_length &&
+		 c->verify.clock_skew == 0, "verify-group");
 	conf_unref(&c);
 }
 
@@ -87,6 +117,12 @@ static void test_errors(void)
 		{ "table-dataset-type",
 		  "dkim = {\n key_table = \"db:/etc/kt.db\";\n signing_table = \"SigningTable\";\n};\n",
 		  "bad.conf:2: 'key_table' must be a file path" },
+		{ "verify-unknown",
+		  "verify = { max_sigs = 3; };\n", "bad.conf:1: unknown setting 'max_sigs' in verify" },
+		{ "verify-rsa-bits-low",
+		  "verify = { min_rsa_bits = 512; };\n", "bad.conf:1: 'min_rsa_bits' must be between 1024" },
+		{ "dns-tries-zero",
+		  "dns = { tries = 0; };\n", "bad.conf:1: 'tries' must be between 1" },
 		{ "missing-keytable",
 		  "dkim = {\n key_table = \"NoSuchTable\";\n signing_table = \"SigningTable\";\n};\n",
 		  "NoSuchTable" },
@@ -217,6 +253,7 @@ int main(void)
 	put("SigningTable", "*@example.com rsa\n*@example.com ed\n", 0644);
 
 	test_good();
+	test_verify_group();
 	test_errors();
 	test_refile_prefix();
 	test_unsafe_key();
