@@ -18,7 +18,6 @@
 
 #include <ares.h>
 #include <arpa/inet.h>
-#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -76,7 +75,6 @@ struct dns_resolver {
 	unsigned max_ttl, neg_ttl;
 	uint64_t budget_ms;		/* timeout_ms * tries */
 	int evfd;			/* wakes the resolver thread */
-	bool thread_started;
 	pthread_t thread;
 	/* resolver thread only */
 	ares_channel ch;
@@ -302,8 +300,6 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
 			if (a->result == DNS_NXDOMAIN || a->result == DNS_NODATA)
 				ttl = r->neg_ttl;
 		}
-		if (a->result == DNS_OK && ttl > r->max_ttl)
-			ttl = r->max_ttl;
 	}
 	pthread_mutex_lock(&r->mu);
 	if (a != NULL)

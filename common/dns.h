@@ -12,7 +12,9 @@
  *
  * UDP answers with TC=1 are retried over TCP (c-ares does this). TXT
  * records made of several character-strings are joined without
- * separators (RFC 6376 3.6.2.2, RFC 7208 3.3).
+ * separators (RFC 6376 3.6.2.2, RFC 7208 3.3). A CNAME chain inside the
+ * answer is followed: the records of the type for the name it ends at
+ * count. Bounded: 1000 records, 64 KB of record data per answer.
  *
  * Answers are immutable and reference-counted: a caller holds one until
  * dns_answer_release(), so an answer evicted from the cache stays valid
@@ -20,9 +22,10 @@
  * key, an SPF record) can be attached once and is then shared by every
  * later reader of the cached answer.
  *
- * A slow or dead server delays only the callers that wait on it: the
- * wait is bounded by timeout_ms * tries (plus a little), after which the
- * answer is DNS_TEMPFAIL.
+ * A slow or dead server delays only the callers that wait on it: a
+ * lookup gets timeout_ms * tries from when it is sent, then it is
+ * DNS_TEMPFAIL "timeout"; a waiter gives up one second past that even if
+ * the resolver thread never answers ("resolver did not answer").
  *
  * Names are absolute (no search list), with or without the trailing dot,
  * any case; one longer than DNS_MAX_NAME or with an empty label or a
@@ -125,7 +128,9 @@ void dns_answer_release(const struct dns_answer **ap);
 /* The parsed form attached to a, making it with make(a, arg) the first
  * time (concurrent first calls may both make; one wins, the other's is
  * destroyed). make may return NULL (nothing is attached then; the next
- * call tries again). Thread-safe. */
+ * call tries again). destroy runs when the answer's last reference goes.
+ * Thread-safe. NULL, without calling make, for the static answers an
+ * out-of-memory condition gives (DNS_TEMPFAIL "out of memory"). */
 void *dns_answer_parsed(const struct dns_answer *a,
 			void *(*make)(const struct dns_answer *a, void *arg),
 			void *arg, void (*destroy)(void *));

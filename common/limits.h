@@ -51,4 +51,50 @@
 /* b= text: an RSA-8192 signature is 1368 base64 characters, plus FWS. */
 #define DKIM_MAX_SIG_B		8192u
 
+/* DMARC (RFC 9989; RFC 7489 in legacy mode). */
+/* A DMARC TXT record we parse: real ones are a few hundred bytes; long
+ * rua/ruf lists stay well under this. A longer record is discarded. */
+#define DMARC_MAX_RECORD	4096u
+/* URIs kept per rua or ruf list; the rest are ignored. */
+#define DMARC_MAX_URIS		16u
+/* Queries of one DNS Tree Walk: RFC 9989 section 4.10 caps it at eight. */
+#define DMARC_WALK_MAX_QUERIES	8u
+/* Tree walks for relaxed alignment per author domain (one per distinct
+ * authenticated identifier under the author's organizational domain);
+ * each may cost DMARC_WALK_MAX_QUERIES queries. */
+#define DMARC_MAX_ALIGN_WALKS	8u
+/* Mailboxes read from one From field, and distinct author domains
+ * evaluated per message (RFC 7489 6.6.1 allows evaluating each). */
+#define DMARC_MAX_FROM_MAILBOXES 32u
+#define DMARC_MAX_AUTHORS	8u
+/* The Public Suffix List file (Debian's is 246 KB, ~9,700 rules). */
+#define DMARC_PSL_MAX_FILE	(16u * 1024 * 1024)
+#define DMARC_PSL_MAX_RULES	200000u
+
+/* SPF, RFC 7208 section 4.6.4: terms that query DNS (include, a, mx,
+ * ptr, exists, redirect) counted over one whole check_host(), includes
+ * and redirects too; past 10 the check is permerror. Keeps one message
+ * from making a domain's record fan out into unbounded queries. */
+#define SPF_MAX_DNS_TERMS	10u
+/* Names taken from one MX answer (more is permerror) or one PTR answer
+ * (the rest are ignored): each costs an address lookup (4.6.4). */
+#define SPF_MAX_MX_NAMES	10u
+#define SPF_MAX_PTR_NAMES	10u
+/* Lookups answering NXDOMAIN or no records; past 2 the check is
+ * permerror (4.6.4, the RFC's recommended default). */
+#define SPF_MAX_VOID_LOOKUPS	2u
+/* Wall time for one check_host() with all its includes and redirects;
+ * section 4.6.4 asks for at least 20 s before temperror. */
+#define SPF_MAX_EVAL_MS		20000u
+/* A TXT record's RDATA is at most 65535 bytes, so no SPF record from DNS
+ * is longer; the parser refuses anything past it. */
+#define SPF_MAX_RECORD		65535u
+/* An exp= TXT record longer than this is ignored (the default text is
+ * used): the expanded text ends up in an SMTP reply, whose lines are at
+ * most 512 bytes (RFC 5321 4.5.3.1.5); a few lines' worth is plenty. */
+#define SPF_MAX_EXP_RECORD	1024u
+/* Expanded explanation text is cut here (macros can multiply a short
+ * record many times over). */
+#define SPF_MAX_EXPLANATION	1024u
+
 #endif

@@ -293,13 +293,27 @@ static char *copy_nofws(const char *p, size_t n, bool *ok)
 	return s;
 }
 
+/* sig-a-tag-alg: letters, digits, hyphens (RFC 6376 3.5). */
+static bool alg_word(const char *p, size_t n)
+{
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+		      (p[i] >= '0' && p[i] <= '9') || p[i] == '-'))
+			return false;
+	return true;
+}
+
+/* A static name for the algorithms we know, a copy of any other a=
+ * that looks like an algorithm name, else NULL. */
 static const char *alg_name(const struct dkim_sig *sig, char **copy, bool *ok)
 {
 	static const char *const known[] = {
 		"rsa-sha256", "ed25519-sha256", "rsa-sha1"
 	};
 
-	if (sig->a == NULL)
+	if (sig->a == NULL || !alg_word(sig->a, sig->a_len))
 		return NULL;
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 		if (strlen(known[i]) == sig->a_len &&
@@ -390,6 +404,11 @@ static enum sg_status setup_sig(struct dkim_verifier *v, size_t idx,
 		(*budget)--;
 	else
 		ok = false;
+	if (s->decided) {		/* reported already: keep no more */
+		dkim_sig_clear(&s->sig);
+		free(s->key_name);
+		s->key_name = NULL;
+	}
 	return ok ? SG_OK : SG_E_NOMEM;
 }
 
@@ -544,20 +563,22 @@ static bool hash_self(const struct dkim_verifier *v, const struct vsig *s,
 	return hh_update(hh, s->sig.hcanon, self->data, self->len, 1);
 }
 
+/* 1: verified, 0: did not (OpenSSL says no for a bad or malformed
+ * signature alike), -1: could not check. */
 static int hh_final(struct hhash *hh, const struct dkim_sig *g)
 {
 	unsigned char dg[EVP_MAX_MD_SIZE];
 	unsigned int dglen = 0;
 	EVP_MD_CTX *ed;
-	int ok;
+	int ok = -1;
 
 	if (hh->alg != DKIM_ALG_ED25519_SHA256)
-		return EVP_DigestVerifyFinal(hh->md, g->sig, g->sig_len);
+		return EVP_DigestVerifyFinal(hh->md, g->sig, g->sig_len) == 1;
 	if (EVP_DigestFinal_ex(hh->md, dg, &dglen) != 1 ||
 	    (ed = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	ok = EVP_DigestVerifyInit(ed, NULL, NULL, NULL, hh->pkey) == 1 ?
-	     EVP_DigestVerify(ed, g->sig, g->sig_len, dg, dglen) : -1;
+	if (EVP_DigestVerifyInit(ed, NULL, NULL, NULL, hh->pkey) == 1)
+		ok = EVP_DigestVerify(ed, g->sig, g->sig_len, dg, dglen) == 1;
 	EVP_MD_CTX_free(ed);
 	return ok;
 }
@@ -583,7 +604,7 @@ static int check_header(const struct dkim_verifier *v, const struct vsig *s,
 	     EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0))
 		goto out;
 	if (hash_fields(v, s, &hh, used) && hash_self(v, s, &hh, &self))
-		r = hh_final(&hh, &s->sig) == 1;
+		r = hh_final(&hh, &s->sig);
 out:
 	ERR_pop_to_mark();
 	EVP_MD_CTX_free(hh.md);

@@ -20,6 +20,8 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "cli_dmarc.h"
+#include "cli_spf.h"
 #include "config.h"
 #include "dkim/key.h"
 #include "signer.h"
@@ -37,6 +39,8 @@ static int usage(void)
 		"       signet dnsrecord -c CONF\n"
 		"       signet verify [-c CONF] [--dns ADDR:PORT] [--time UNIXTIME]\n"
 		"                     [--authserv-id ID] [FILE]\n"
+		"       signet spf --ip IP --helo NAME --mailfrom ADDR [--dns ADDR:PORT] [-v]\n"
+		"       signet dmarc --from-domain DOMAIN [options]   (signet dmarc --help)\n"
 		"       signet version\n");
 	return 2;
 }
@@ -398,6 +402,10 @@ int main(int argc, char **argv)
 		return cmd_dnsrecord(argc, argv);
 	if (strcmp(argv[1], "verify") == 0)
 		return cmd_verify(argc, argv);
+	if (strcmp(argv[1], "spf") == 0)
+		return cli_spf(argc, argv);
+	if (strcmp(argv[1], "dmarc") == 0)
+		return cli_dmarc(argc, argv);
 	if (strcmp(argv[1], "version") == 0) {
 		printf("signet %s\n", SIGNET_VERSION);
 		return 0;

@@ -681,7 +681,7 @@ if want verify; then
 					exit
 				}
 				tr = or_ > 0 ? sr / or_ : 0; cr = (oc > 0 && sc != "na") ? sc / oc : 99
-				printf "%.2fx | %s | %.2fx | %s | %s | %s | %s / %s | %s\n", tr, (tr >= 3 ? "met" : "NOT met"),
+				printf "%.2fx | %s | %.3fx | %s | %s | %s | %s / %s | %s\n", tr, (tr >= 3 ? "met" : "NOT met"),
 				       cr, (cr <= 0.25 ? "met" : "NOT met"), sm, (sm < 1000 ? "met" : "NOT met"),
 				       sq, oq, valid
 			}')

@@ -166,6 +166,17 @@ w("folded",
   "Body with  double  spaces  and trailing space   \n"
   "\ttab-indented line\t\n"
   "   \n"
+  "last line\n" % (dom, dom))
+# A body whose last line has no line end: simple body canonicalization
+# adds one CRLF (RFC 6376 3.4.3). dkimpy and OpenDKIM do; Mail::DKIM
+# 1.20230212 does not agree with them, so it does not sign this one.
+w("nonl",
+  "From: joe@%s\n"
+  "To: x@example.net\n"
+  "Subject: no final line end\n"
+  "Message-ID: <nonl.1@%s>\n"
+  "\n"
+  "first line\n"
   "last line without a newline" % (dom, dom))
 w("oddspace",
   ("From:Joe<joe@%s>\n"
@@ -215,7 +226,8 @@ w("emptybody",
   "Message-ID: <empty.1@%s>\n"
   "\n" % (dom, dom))
 EOF
-MSGS="plain folded oddspace repeated longbody emptybody"
+ALL_MSGS="plain folded oddspace repeated longbody emptybody nonl"
+MSGS=$ALL_MSGS
 # The LF-only variant of one message (signet verify takes LF line ends).
 "$SG_PY" "$SG_ROOT/tests/conformance/conv.py" lf "$T/msgs/plain.eml" "$T/msgs/plain-lf.eml"
 
@@ -265,7 +277,7 @@ cli_check() {
 		return 1
 	fi
 	if res=$("$SG_PY" "$AR" --label cli --authserv-id "$AUTHSERV" --ar-file "$out" --sigs-from "$f" "$@" 2>&1); then
-		ok "$label: signet verify: $(grep -o 'dkim=[a-z]*' "$out" | tr '\n' ' ')"
+		ok "$label: signet verify: $(grep -o ': dkim=[a-z]*' <<<"$res" | cut -c3- | tr '\n' ' ')"
 		return 0
 	fi
 	fail "$label: signet verify" "$res"
@@ -286,7 +298,7 @@ sd_check() {
 	esac
 	if res=$("$SG_PY" "$AR" --label signetd --authserv-id "$AUTHSERV" --in-message "$out" --top \
 		--original "$f" "$@" 2>&1); then
-		ok "$label: signetd: $(sed -n '1s/.*\(dkim=.*\)/\1/p' "$out" | grep -o 'dkim=[a-z]*' | tr '\n' ' ')"
+		ok "$label: signetd: $(grep -o ': dkim=[a-z]*' <<<"$res" | cut -c3- | tr '\n' ' ')"
 		return 0
 	fi
 	fail "$label: signetd" "$res"$'\n'"$(grep -i 'error\|warn' "$SIGNETD_LOG" | tail -n 5)"
@@ -398,7 +410,7 @@ ods_sign() {
 # ==========================================================================================
 # 1. dkimpy
 # ==========================================================================================
-echo "# dkimpy signs"
+echo "# dkimpy signs ($(date +%T))"
 for alg in rsa-sha256 ed25519-sha256; do
 	if [ "$alg" = rsa-sha256 ]; then key=$K/rsa.pem sel=rsa; else key=$K/ed.pem sel=ed; fi
 	for canon in $CANONS; do
@@ -443,7 +455,8 @@ both "dkimpy rsa-sha1 (RFC 8301)" "$dir/plain.eml" --expect-n 1 '!pass'
 # ==========================================================================================
 # 2. Mail::DKIM
 # ==========================================================================================
-echo "# Mail::DKIM signs (RSA only)"
+echo "# Mail::DKIM signs (RSA only) ($(date +%T))"
+MSGS="plain folded oddspace repeated longbody emptybody"
 for canon in $CANONS; do
 	dir="$T/maildkim-${canon/\//-}"
 	mkdir -p "$dir"
@@ -469,7 +482,8 @@ both "Mail::DKIM rsa-sha1 (RFC 8301)" "$dir/plain.eml" --expect-n 1 '!pass'
 # ==========================================================================================
 # 3. OpenDKIM
 # ==========================================================================================
-echo "# OpenDKIM signs (milter, sign mode)"
+echo "# OpenDKIM signs (milter, sign mode) ($(date +%T))"
+MSGS=$ALL_MSGS
 for alg in rsa-sha256 ed25519-sha256; do
 	for canon in $CANONS; do
 		dir="$T/opendkim-$alg-${canon/\//-}"
@@ -485,6 +499,22 @@ for alg in rsa-sha256 ed25519-sha256; do
 		done
 		if [ "$n" = "$(echo $MSGS | wc -w)" ]; then ok "$label: signed $n messages"; else fail "$label: signs every message" "$n signed"; fi
 		ods_stop
+		if [ "$alg" = ed25519-sha256 ] && [ "${canon%/*}" = simple ]; then
+			# OpenDKIM 2.11 makes Ed25519 signatures with simple header
+			# canonicalization that nobody verifies, OpenDKIM itself
+			# included (checked: its own verifier and dkimpy say fail;
+			# with relaxed header canonicalization they pass). Here
+			# signet must agree with dkimpy: fail, signature.
+			if out=$("$SG_PY" "$HERE/verify_dkimpy.py" --port "$DNS_PORT" --expect-fail "$dir/plain.eml" 2>&1); then
+				ok "$label: dkimpy also fails OpenDKIM's signature (OpenDKIM 2.11 bug)"
+			else
+				fail "$label: dkimpy also fails OpenDKIM's signature (OpenDKIM 2.11 bug)" "$out"
+			fi
+			for m in $MSGS; do
+				both "$label/$m (OpenDKIM bug: fails everywhere)" "$dir/$m.eml" --expect-n 1 'fail=signature did not verify'
+			done
+			continue
+		fi
 		[ "$canon" = relaxed/relaxed ] && peer_selfcheck "$label" "$dir/plain.eml" 1
 		verify_dir "$label" "$dir" "$canon"
 	done
@@ -493,7 +523,7 @@ done
 # ==========================================================================================
 # 4. several signatures on one message
 # ==========================================================================================
-echo "# several signatures"
+echo "# several signatures ($(date +%T))"
 dir="$T/multi"
 mkdir -p "$dir"
 cp "$T/msgs/repeated.eml" "$dir/m0.eml"
@@ -529,7 +559,7 @@ both "good rsa + revoked key: pass, permerror" "$dir/mix3/plain.eml" --sel rsa=p
 # ==========================================================================================
 # 5. DNS faults
 # ==========================================================================================
-echo "# DNS faults (key records of $FD)"
+echo "# DNS faults (key records of $FD) ($(date +%T))"
 dir="$T/faults"
 for sel in good slow sfail nx nodata malformed garbage notkey unknownk hsha1 revoked badv; do
 	"$SG_PY" "$HERE/sign_dkimpy.py" --out-dir "$dir/$sel" --key "$K/rsa.pem" --domain "$FD" --selector "$sel" "$T/msgs/plain.eml"

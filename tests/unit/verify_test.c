@@ -1246,6 +1246,93 @@ static void test_unparsable(void)
 	msg_free(&m);
 }
 
+/* Bounds on one signature field, and what is reported as a=. */
+static void test_sig_limits(void)
+{
+	static const char head[] = "DKIM-Signature: v=1; a=rsa-sha256; "
+		"d=example.com; s=rsa; bh=frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=; ";
+	struct msg m;
+	struct run r;
+	char *f = malloc(DKIM_MAX_SIG_FIELD + 256);
+	size_t n;
+
+	if (f == NULL)
+		abort();
+	base(&m);
+	/* 1: h= with one name too many */
+	n = (size_t)sprintf(f, "%sb=AAAA; h=from", head);
+	for (unsigned i = 1; i < DKIM_MAX_SIG_HNAMES + 1; i++)
+		n += (size_t)sprintf(f + n, ":x");
+	msg_insert(&m, m.nf, f, n);
+	/* 2: b= too long */
+	n = (size_t)sprintf(f, "%sh=from; b=", head);
+	memset(f + n, 'A', DKIM_MAX_SIG_B + 4);
+	n += DKIM_MAX_SIG_B + 4;
+	msg_insert(&m, m.nf, f, n);
+	/* 3: the whole field too long */
+	n = (size_t)sprintf(f, "%sh=from; b=AAAA; n=", head);
+	memset(f + n, 'x', DKIM_MAX_SIG_FIELD);
+	n += DKIM_MAX_SIG_FIELD;
+	msg_insert(&m, m.nf, f, n);
+	/* 4, 5: a= reported as written when it looks like a name */
+	n = (size_t)sprintf(f, "DKIM-Signature: v=1; a=rsa-sha512; d=example.com;"
+			    " s=rsa; h=from; bh=AAAA; b=AAAA");
+	msg_insert(&m, m.nf, f, n);
+	n = (size_t)sprintf(f, "DKIM-Signature: v=1; a=rsa(sha)\"x; d=example.com;"
+			    " s=rsa; h=from; bh=AAAA; b=AAAA");
+	msg_insert(&m, m.nf, f, n);
+	run(&r, &m, NULL, keys_std, NELEM(keys_std), 0);
+	T_EXPECT(r.n == 5, "sig-limits-count");
+	expect(&r, 0, DKIM_R_PERMERROR, "h= lists too many fields", "h-too-many");
+	expect(&r, 1, DKIM_R_PERMERROR, "b= is too long", "b-too-long");
+	expect(&r, 2, DKIM_R_PERMERROR, "signature field is too long",
+	       "field-too-long");
+	expect(&r, 3, DKIM_R_PERMERROR, "unknown signature algorithm (a=)",
+	       "alg-unknown");
+	expect(&r, 4, DKIM_R_PERMERROR, "unknown signature algorithm (a=)",
+	       "alg-junk");
+	if (r.n == 5) {
+		T_EXPECT(r.r[2].domain == NULL, "field-too-long-nothing-read");
+		T_EXPECT_STR(r.r[3].algorithm, "rsa-sha512", "alg-unknown-copied");
+		T_EXPECT(r.r[4].algorithm == NULL, "alg-junk-not-copied");
+	}
+	run_free(&r);
+	msg_free(&m);
+	free(f);
+}
+
+/* A b= that is base64 but not a signature of the right size fails
+ * like any other bad signature. */
+static void test_malformed_b(void)
+{
+	static const struct {
+		const char *label, *tpl;
+	} cases[] = {
+		{ "rsa-b-short", "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; "
+		  "s=rsa; h={h}; bh={bh}; b=AAAA" },
+		{ "ed25519-b-short", "DKIM-Signature: v=1; a=ed25519-sha256; "
+		  "d=example.com; s=ed; h={h}; bh={bh}; b=AAAA" },
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct msg m;
+		struct run r;
+		char bh[64], *f1, *f2;
+
+		base(&m);
+		body_hash64(&m, DKIM_CANON_SIMPLE, -1, bh, sizeof bh);
+		f1 = subst(cases[i].tpl, "{h}", H_STD);
+		f2 = subst(f1, "{bh}", bh);
+		msg_insert(&m, 0, f2, strlen(f2));
+		free(f1);
+		free(f2);
+		run(&r, &m, NULL, keys_std, NELEM(keys_std), 0);
+		expect(&r, 0, DKIM_R_FAIL, "signature did not verify", cases[i].label);
+		run_free(&r);
+		msg_free(&m);
+	}
+}
+
 static void test_unsigned(void)
 {
 	struct msg m;
@@ -1678,6 +1765,8 @@ int main(void)
 	test_key_type_ed();
 	test_budget();
 	test_unparsable();
+	test_sig_limits();
+	test_malformed_b();
 	test_unsigned();
 	test_header_limits();
 	test_call_order();
