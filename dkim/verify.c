@@ -655,6 +655,19 @@ static const char *key_problem(const struct dkim_verifier *v,
 	return NULL;
 }
 
+/* From fields in the message. RFC 6376 section 8.15: a signature over
+ * one of several From fields says nothing about the one a reader sees. */
+static size_t count_from(const struct dkim_verifier *v)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < v->nf; i++)
+		if (v->f[i].name_len != SIZE_MAX &&
+		    hdr_name_cmp(v->hdrs.data + v->f[i].off, v->f[i].name_len, "From", 4) == 0)
+			n++;
+	return n;
+}
+
 static void check_sig(const struct dkim_verifier *v, struct vsig *s,
 		      struct dkim_sig_result *r)
 {
@@ -676,6 +689,8 @@ static void check_sig(const struct dkim_verifier *v, struct vsig *s,
 		decide(s, r, DKIM_R_TEMPERROR, "signature check failed (internal error)");
 	} else if (ok == 0) {
 		decide(s, r, DKIM_R_FAIL, "signature did not verify");
+	} else if (count_from(v) > 1) {
+		decide(s, r, DKIM_R_FAIL, "more than one From field");
 	} else if (l >= 0 && (unsigned long long)l < b->total) {
 		if (v->o.fail_body_length)
 			decide(s, r, DKIM_R_FAIL, "content after l=");

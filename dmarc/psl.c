@@ -174,8 +174,10 @@ struct dmarc_psl *dmarc_psl_from_mem(const char *data, size_t len,
 		while (line < eol && (*line == ' ' || *line == '\t'))
 			line++;
 		if (eol - line >= 2 && line[0] == '/' && line[1] == '/') {
+			static const char private[] = "===BEGIN PRIVATE DOMAINS===";
+
 			if ((flags & DMARC_PSL_ICANN_ONLY) &&
-			    memmem(line, (size_t)(eol - line), "===BEGIN PRIVATE DOMAINS===", 27) != NULL)
+			    memmem(line, (size_t)(eol - line), private, sizeof private - 1) != NULL)
 				break;
 		} else if (line < eol) {
 			for (q = line; q < eol && *q != ' ' && *q != '\t' && *q != '\r'; q++)

@@ -35,7 +35,8 @@ struct args {
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: signet dmarc (--from-domain D | --from VALUE [--from VALUE]... | --no-from)\n"
+		"usage: signet dmarc (--from-domain D | --from VALUE [--from VALUE]...\n"
+		"                    | --no-from)\n"
 		"                    [--dkim [d=]DOMAIN:pass|fail]... [--spf DOMAIN:RESULT]\n"
 		"                    [--dns ADDR:PORT] [--timeout MS] [--mode rfc9989|rfc7489]\n"
 		"                    [--psl FILE] [--reject-multi-from]\n");
@@ -148,7 +149,8 @@ static int print_outcome(const struct dmarc_outcome *o, const struct dmarc_autho
 
 	printf("result=%s\n", dmarc_result_name(o->result));
 	printf("policy=%s\n", o->policy != DMARC_REQ_UNSET ? dmarc_req_name(o->policy) : "-");
-	printf("policy-tag=%s\n", o->policy_tag != DMARC_TAG_NONE ? dmarc_policy_tag_name(o->policy_tag) : "-");
+	printf("policy-tag=%s\n", o->policy_tag != DMARC_TAG_NONE ?
+				  dmarc_policy_tag_name(o->policy_tag) : "-");
 	printf("disposition=%s\n", dmarc_req_name(o->disposition));
 	printf("author=%s\n", o->author);
 	printf("authors=");

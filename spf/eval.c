@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@
 /* The selected SPF record of a TXT answer, attached to the answer. */
 struct txt_spf {
 	size_t n_spf;			/* TXT records that are SPF records */
+	size_t idx;			/* the (last) one's index in the answer */
 	struct spf_record *rec;		/* when exactly one, and it parsed */
 	enum sg_status st;
 	const char *why;
@@ -245,6 +247,7 @@ static void *txt_spf_make(const struct dns_answer *a, void *arg)
 	for (size_t i = 0; i < a->n; i++)
 		if (spf_record_is_spf(a->rr[i].data, a->rr[i].len)) {
 			ts->n_spf++;
+			ts->idx = i;
 			one = &a->rr[i];
 		}
 	if (ts->n_spf == 1) {
@@ -452,51 +455,75 @@ static int mech_exists(struct spf_eval *ev, const char *target, unsigned depth,
 	return k == 1 ? MATCH : k;
 }
 
+/* The k-th pick by (preference, position) after prev (SIZE_MAX: none
+ * yet): the MX names in the order a sender would try them. */
+static size_t mx_next(const struct dns_answer *a, size_t prev)
+{
+	size_t best = SIZE_MAX;
+
+	for (size_t i = 0; i < a->n; i++) {
+		bool after = prev == SIZE_MAX || a->rr[i].pref > a->rr[prev].pref ||
+			     (a->rr[i].pref == a->rr[prev].pref && i > prev);
+		bool better = best == SIZE_MAX || a->rr[i].pref < a->rr[best].pref ||
+			      (a->rr[i].pref == a->rr[best].pref && i < best);
+
+		if (after && better)
+			best = i;
+	}
+	return best;
+}
+
+/* 5.4: the addresses of the first SPF_MAX_MX_NAMES exchanges (by
+ * preference); an MX set that would need more lookups than that to
+ * reach a verdict is permerror (4.6.4). */
 static int mech_mx(struct spf_eval *ev, const struct spf_term *t,
 		   const char *target, unsigned depth, enum spf_result *res)
 {
 	struct dns_query *q[SPF_MAX_MX_NAMES] = { 0 };
+	size_t idx[SPF_MAX_MX_NAMES], n = 0, i, prev = SIZE_MAX;
 	const struct dns_answer *a = lookup(ev, depth, target, DNS_T_MX), *b;
 	int k = answer_usable(ev, a, target, DNS_T_MX, res);
-	size_t n, i;
 
 	if (k != 1)
 		goto out;
-	if ((n = a->n) > SPF_MAX_MX_NAMES) {
-		*res = SPF_PERMERROR;
-		set_reason(ev, "MX of %s has %zu names, more than %u", target, n,
-			   SPF_MAX_MX_NAMES);
-		k = STOP;
-		goto out;
-	}
 	if (now_ms() >= ev->deadline) {
 		ev->late = true;
 		k = dns_fail(ev, NULL, target, DNS_T_MX, res);
 		goto out;
 	}
-	for (i = 0; i < n; i++)			/* ask all at once */
-		if (name_ok(a->rr[i].data) &&
-		    (q[i] = dns_query_start(ev->o->resolver, a->rr[i].data,
-					    addr_type(ev))) == NULL)
-			break;
-	if (i < n) {
-		ev->oom = true;
-		*res = SPF_TEMPERROR;
-		set_reason(ev, "out of memory");
-		k = STOP;
-		goto out;
+	while (n < SPF_MAX_MX_NAMES && (prev = mx_next(a, prev)) != SIZE_MAX)
+		idx[n++] = prev;
+	for (i = 0; i < n; i++) {		/* ask all at once */
+		const char *name = a->rr[idx[i]].data;
+
+		if (name_ok(name) &&
+		    (q[i] = dns_query_start(ev->o->resolver, name, addr_type(ev))) == NULL) {
+			ev->oom = true;
+			*res = SPF_TEMPERROR;
+			set_reason(ev, "out of memory");
+			k = STOP;
+			goto out;
+		}
 	}
 	for (k = NOMATCH, i = 0; i < n && k == NOMATCH; i++) {
+		const struct dns_rr *mx = &a->rr[idx[i]];
+
 		if (q[i] == NULL)		/* null MX or unusable name */
 			continue;
 		b = dns_query_wait(q[i]);
 		trace(ev, depth, "%s %s (MX %u): %s", type_name(addr_type(ev)),
-		      a->rr[i].data, a->rr[i].pref, dns_result_name(b->result));
+		      mx->data, mx->pref, dns_result_name(b->result));
 		if (b->result == DNS_TEMPFAIL || b->result == DNS_PERMFAIL)
-			k = dns_fail(ev, b, a->rr[i].data, addr_type(ev), res);
+			k = dns_fail(ev, b, mx->data, addr_type(ev), res);
 		else if (b->result == DNS_OK && addr_in(ev, b, t->cidr4, t->cidr6))
 			k = MATCH;
 		dns_answer_release(&b);
+	}
+	if (k == NOMATCH && a->n > SPF_MAX_MX_NAMES) {
+		*res = SPF_PERMERROR;
+		set_reason(ev, "MX of %s has %zu names: no match in the first %u",
+			   target, a->n, SPF_MAX_MX_NAMES);
+		k = STOP;
 	}
 out:
 	for (i = 0; i < SPF_MAX_MX_NAMES; i++)
@@ -685,7 +712,7 @@ static enum spf_result check_host(struct spf_eval *ev, const char *name,
 			   ts->bad[0] ? " ('" : "", ts->bad, ts->bad[0] ? "')" : "");
 		res = SPF_PERMERROR;
 	} else {
-		trace(ev, depth, "SPF record: %s", ts->rec->text);
+		trace(ev, depth, "SPF record: %s", a->rr[ts->idx].data);
 		res = eval_record(ev, ts->rec, domain, depth, top);
 	}
 	if (res == SPF_NONE || res == SPF_PERMERROR)

@@ -91,6 +91,9 @@ if [ -f tests/integration/run.sh ]; then
 	run_part integration 900 bash tests/integration/run.sh
 fi
 run_part interop 1500 bash tests/interop/run.sh
+run_part inbound 900 bash tests/integration/inbound.sh
+run_part interop/verify_in 2400 bash tests/interop/verify_in.sh
+run_part conformance 1800 bash tests/conformance/run.sh
 run_part postfix 600 bash tests/integration/postfix.sh
 
 # 5. fuzz smoke run, or valgrind under SANITIZE=1

@@ -41,8 +41,9 @@ result per signature (dkim=none alone iff there is none); header.d,
 header.s, header.a equal to the signature's d=, s=, a= when both exist
 (d= case-insensitive), header.b a prefix of b= of at least 8 characters;
 a pass carries header.d and header.b.
-Prints one line per signature; exit 0 iff everything matched, 1 if not,
-2 on usage errors.
+Prints one line per signature and a summary line "= dkim=...; dkim=..."
+(results with their reason comments); exit 0 iff everything matched, 1 if
+not, 2 on usage errors.
 """
 
 import argparse
@@ -360,6 +361,9 @@ def main():
             if bad_props:
                 problems.append("sig %d: properties do not match the signature: %s" % (
                     i + 1, ", ".join(bad_props)))
+    # one summary line, "= dkim=pass; dkim=fail (reason)", for the caller's log
+    print("= " + "; ".join("dkim=%s%s" % (r, " (%s)" % c if c is not None else "")
+                           for _, r, c in scanned))
     for p in problems:
         print("%s: %s" % (label, p))
     if problems:

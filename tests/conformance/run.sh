@@ -119,7 +119,7 @@ vcase() {
 	fi
 	if res=$("$SG_PY" "$AR" --label "$label" --authserv-id "$AUTHSERV" --ar-file "$out" \
 		--sigs-from "$sigs_from" "$@" 2>&1); then
-		ok "$label: $(grep -o 'dkim=[a-z]*\( ([^)]*)\)\{0,1\}' "$out" | tr '\n' ' ' | cut -c1-160)"
+		ok "$label: $(sed -n 's/^= //p' <<<"$res" | cut -c1-300)"
 		return 0
 	fi
 	fail "$label" "$res"$'\n'"stderr: $(head -c 800 "$out.err")"

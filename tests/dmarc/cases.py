@@ -1,18 +1,26 @@
 #!/usr/bin/python3
 """tests/dmarc/cases.py -- turn the shared DMARC cases into runnable files.
 
-    cases.py CASES.yml OUTDIR
+    cases.py CASES.yml OUTDIR       (prints "CASES ZONES")
 
 CASES.yml is conformance/dmarc/dmarc-cases.yml (schema at its top). For
 each case, OUTDIR/NNN/ gets:
 
     id          the case id (one line)
-    zone.yml    its dns, in the YAML zone form tests/lib/dnsserver.py serves
+    group       which zone (below) to serve it from
     args        `signet dmarc` arguments, NUL-terminated each: --from or
                 --no-from, --dkim d=DOMAIN:RESULT, --spf DOMAIN:RESULT
     expect.MODE for MODE rfc7489 and rfc9989: "key=value" lines that must
                 appear in the output (result, policy, disposition, aligned,
                 author, reject-message)
+
+Cases share DNS servers where that changes nothing they can see:
+OUTDIR/zones/G.yml is one server's zone, OUTDIR/NNN/group names it. A
+case may query _dmarc.S and S (A, AAAA, MX) for every suffix S of every
+domain in its inputs; it joins a group only when the group's zone and its
+own agree on all those names (both absent, or the same records), and when
+it adds nothing that an earlier member of the group must not see. This
+turns 58 server starts into a few.
 
 The cases follow RFC 7489 unless they say otherwise; run under RFC 9989
 they hold as they are, except that pct= is not part of RFC 9989: there a
@@ -21,9 +29,52 @@ Needs python3-yaml: run with Debian's /usr/bin/python3.
 """
 
 import os
+import re
 import sys
 
 import yaml
+
+DOMAIN_RE = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+")
+
+
+def norm(name):
+    name = str(name).strip().lower()
+    return name[:-1] if name.endswith(".") else name
+
+
+def visible_names(case):
+    """Every owner name the case's evaluation could look up."""
+    texts = []
+    frm = case.get("from")
+    texts += frm if isinstance(frm, list) else [frm]
+    texts += [s["d"] for s in case.get("dkim") or []]
+    if case.get("spf"):
+        texts.append(case["spf"]["domain"])
+    names = set()
+    for t in texts:
+        for d in DOMAIN_RE.findall(str(t)):
+            labels = norm(d).split(".")
+            for i in range(len(labels)):
+                suffix = ".".join(labels[i:])
+                names.add(suffix)
+                names.add("_dmarc." + suffix)
+    return names
+
+
+class Group:
+    def __init__(self):
+        self.zone = {}
+        self.hidden = set()     # names some member needs absent
+
+    def fits(self, zone, names):
+        for n in names:
+            if self.zone.get(n) != zone.get(n):
+                return False
+        return not any(n in self.hidden for n in zone)
+
+    def add(self, zone, names):
+        self.zone.update(zone)
+        self.hidden |= {n for n in names if n not in zone}
 
 
 def args_for(case):
@@ -69,6 +120,7 @@ def main():
     with open(sys.argv[1], "rb") as f:
         doc = yaml.safe_load(f)
     seen = set()
+    groups = []
     for i, case in enumerate(doc["cases"]):
         if case["id"] in seen:
             sys.stderr.write("duplicate case id %s\n" % case["id"])
@@ -78,15 +130,26 @@ def main():
         os.makedirs(d)
         with open(os.path.join(d, "id"), "w") as f:
             f.write(case["id"] + "\n")
-        with open(os.path.join(d, "zone.yml"), "w") as f:
-            yaml.safe_dump(case.get("dns") or {}, f, allow_unicode=True)
+        zone = {norm(k): v for k, v in (case.get("dns") or {}).items()}
+        names = visible_names(case) | set(zone)
+        g = next((g for g in groups if g.fits(zone, names)), None)
+        if g is None:
+            g = Group()
+            groups.append(g)
+        g.add(zone, names)
+        with open(os.path.join(d, "group"), "w") as f:
+            f.write("%d\n" % groups.index(g))
         with open(os.path.join(d, "args"), "wb") as f:
             for a in args_for(case):
                 f.write(a.encode("utf-8") + b"\0")
         for mode in ("rfc7489", "rfc9989"):
             with open(os.path.join(d, "expect." + mode), "w") as f:
                 f.write("\n".join(expect_for(case, mode)) + "\n")
-    print(len(doc["cases"]))
+    os.makedirs(os.path.join(sys.argv[2], "zones"))
+    for k, g in enumerate(groups):
+        with open(os.path.join(sys.argv[2], "zones", "%d.yml" % k), "w") as f:
+            yaml.safe_dump(g.zone, f, allow_unicode=True)
+    print("%d %d" % (len(doc["cases"]), len(groups)))
     return 0
 
 

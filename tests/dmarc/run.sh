@@ -31,7 +31,7 @@ fi
 
 # The CLI: signet itself, or the driver.
 CLI=("$SIGNET_BUILD/signet" dmarc)
-if ! "$SIGNET_BUILD/signet" dmarc --help 2>&1 | grep -q 'signet dmarc ('; then
+if ! "$SIGNET_BUILD/signet" dmarc --help 2>&1 | grep -q 'usage: signet dmarc'; then
 	san=()
 	case "$SIGNET_BUILD" in
 	*/san) san=(-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -48,22 +48,12 @@ if ! "$SIGNET_BUILD/signet" dmarc --help 2>&1 | grep -q 'signet dmarc ('; then
 	CLI=("$SG_TMP/dmarc-driver" dmarc)
 fi
 
-if ! n=$("$SG_PY" "$SG_ROOT/tests/dmarc/cases.py" \
-	"$conf/dmarc/dmarc-cases.yml" "$SG_TMP/cases" 2>"$SG_TMP/py.log"); then
-	fail "read dmarc-cases.yml" "$(cat "$SG_TMP/py.log")"
-	sg_summary dmarc
-	exit 1
-fi
-echo "dmarc: $n cases, modes rfc7489 and rfc9989"
+# run_case DIR: the case in DIR, both modes, against $DNS_PORT.
+run_case() {
+	local dir=$1 id mode label out rc want missing args=()
 
-for dir in "$SG_TMP"/cases/*/; do
 	id=$(cat "$dir/id")
-	args=()
 	mapfile -d '' args <"$dir/args"
-	if ! sg_start_dns "$dir/zone.yml"; then
-		fail "$id: start the DNS server"
-		continue
-	fi
 	for mode in rfc7489 rfc9989; do
 		label="$id [$mode]"
 		out=$("${CLI[@]}" "${args[@]}" --mode "$mode" --psl "$PSL" \
@@ -86,7 +76,29 @@ $out"
 			ok "$label"
 		fi
 	done
-	sg_stop "$DNS_PID"
+}
+
+if ! n=$("$SG_PY" "$SG_ROOT/tests/dmarc/cases.py" \
+	"$conf/dmarc/dmarc-cases.yml" "$SG_TMP/cases" 2>"$SG_TMP/py.log"); then
+	fail "read dmarc-cases.yml" "$(cat "$SG_TMP/py.log")"
+	sg_summary dmarc
+	exit 1
+fi
+read -r ncases nzones <<<"$n"
+echo "dmarc: $ncases cases on $nzones DNS servers, modes rfc7489 and rfc9989"
+
+for ((z = 0; z < nzones; z++)); do
+	started=true
+	sg_start_dns "$SG_TMP/cases/zones/$z.yml" || started=false
+	for dir in "$SG_TMP"/cases/[0-9]*/; do
+		[ "$(cat "$dir/group")" = "$z" ] || continue
+		if $started; then
+			run_case "$dir"
+		else
+			fail "$(cat "$dir/id"): start the DNS server for zone $z"
+		fi
+	done
+	$started && sg_stop "$DNS_PID"
 done
 
 sg_summary dmarc

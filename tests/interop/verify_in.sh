@@ -277,7 +277,7 @@ cli_check() {
 		return 1
 	fi
 	if res=$("$SG_PY" "$AR" --label cli --authserv-id "$AUTHSERV" --ar-file "$out" --sigs-from "$f" "$@" 2>&1); then
-		ok "$label: signet verify: $(grep -o ': dkim=[a-z]*' <<<"$res" | cut -c3- | tr '\n' ' ')"
+		ok "$label: signet verify: $(sed -n 's/^= //p' <<<"$res" | cut -c1-300)"
 		return 0
 	fi
 	fail "$label: signet verify" "$res"
@@ -298,7 +298,7 @@ sd_check() {
 	esac
 	if res=$("$SG_PY" "$AR" --label signetd --authserv-id "$AUTHSERV" --in-message "$out" --top \
 		--original "$f" "$@" 2>&1); then
-		ok "$label: signetd: $(grep -o ': dkim=[a-z]*' <<<"$res" | cut -c3- | tr '\n' ' ')"
+		ok "$label: signetd: $(sed -n 's/^= //p' <<<"$res" | cut -c1-300)"
 		return 0
 	fi
 	fail "$label: signetd" "$res"$'\n'"$(grep -i 'error\|warn' "$SIGNETD_LOG" | tail -n 5)"
@@ -398,7 +398,7 @@ EOF
 	sg_wait_port "$ODS_PORT" 15 "$ODS_PID"
 }
 ods_stop() {
-	[ -n "$ODS_PID" ] && sg_stop "$ODS_PID"
+	[ -n "$ODS_PID" ] && SG_STOP_WAIT=3 sg_stop "$ODS_PID"
 	ODS_PID=""
 }
 # ods_sign IN OUT: the message through the OpenDKIM signer (internal client)

@@ -7,8 +7,8 @@
  *   libspf2_ref ZONEFILE IP HELO MAILFROM
  *
  * ZONEFILE (written by tests/spf/suite.py) has one line per record,
- * "NAME TYPE HEX": TYPE is A, AAAA, MX ("pref host"), PTR or TXT with
- * HEX the record data in hex; NODATA-<TYPE> marks a name that exists
+ * "HEXNAME TYPE HEX": the owner name in hex; TYPE is A, AAAA, MX
+ * ("pref host"), PTR or TXT with HEX the record data in hex; NODATA-<TYPE> marks a name that exists
  * without that type; TIMEOUT makes every other lookup of NAME a
  * temporary failure. libspf2's in-memory zone answers everything else
  * NXDOMAIN, so no sockets are used.
@@ -89,6 +89,11 @@ static int load_zone(SPF_dns_server_t *dns, const char *path)
 
 		if (name == NULL || type == NULL)
 			continue;
+		if (unhex(name) != 0) {
+			fprintf(stderr, "libspf2_ref: zone: bad name\n");
+			rc = -1;
+			break;
+		}
 		if (strcmp(type, "TIMEOUT") == 0) {
 			SPF_dns_zone_add_str(dns, name, ns_t_any, TRY_AGAIN, NULL);
 		} else if (strncmp(type, "NODATA-", 7) == 0 && type_of(type + 7, &t) == 0) {

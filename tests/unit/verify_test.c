@@ -34,7 +34,7 @@
 #include "dkim/verify.h"
 #include "tests/lib/test.h"
 
-#define MAX_FIELDS	64
+#define MAX_FIELDS	128
 #define NOW		1700000000LL
 
 /* ---- files ---------------------------------------------------------------- */
@@ -689,7 +689,9 @@ static void test_tamper(void)
 	}
 }
 
-/* RFC 6376 5.4.2 / 8.15: the verifier takes the bottom-most From. */
+/* RFC 6376 5.4.2 / 8.15: the verifier takes the bottom-most From; a
+ * From added on top is outside the signature, so a message with two From
+ * fields never passes ("more than one From field"). */
 static void test_second_from(void)
 {
 	static const char *const over_from[] = { "From" };
@@ -698,7 +700,7 @@ static void test_second_from(void)
 		bool oversign, top;
 		enum dkim_result want;
 	} cases[] = {
-		{ "second-from-on-top-not-oversigned-passes", false, true, DKIM_R_PASS },
+		{ "second-from-on-top-not-oversigned-fails", false, true, DKIM_R_FAIL },
 		{ "second-from-at-bottom-not-oversigned-fails", false, false, DKIM_R_FAIL },
 		{ "second-from-on-top-oversigned-fails", true, true, DKIM_R_FAIL },
 		{ "second-from-at-bottom-oversigned-fails", true, false, DKIM_R_FAIL },
@@ -720,6 +722,7 @@ static void test_second_from(void)
 		run(&r, &m, NULL, keys_std, NELEM(keys_std), 0);
 		expect(&r, 0, cases[i].want,
 		       cases[i].want == DKIM_R_PASS ? NULL :
+		       i == 0 ? "more than one From field" :
 		       "signature did not verify", cases[i].label);
 		run_free(&r);
 		msg_free(&m);
@@ -862,6 +865,13 @@ static void test_crafted_tags(void)
 		  " d=example.com;\r\n s=rsa; h=from\r\n :to: subject; bh={bh}; b={b}",
 		  DKIM_R_PASS, NULL },
 		{ "trailing-semicolon", TPL("") ";", DKIM_R_PASS, NULL },
+		{ "key-name-too-long", "DKIM-Signature: v=1; a=rsa-sha256; "
+		  "d=example.com; s=" "a123456789b123456789c123456789d123456789e123456789f123456789."
+		  "a123456789b123456789c123456789d123456789e123456789f123456789."
+		  "a123456789b123456789c123456789d123456789e123456789f123456789."
+		  "a123456789b123456789c123456789d123456789e123456789f123456789;"
+		  " h={h}; bh={bh}; b={b}", DKIM_R_PERMERROR,
+		  "key record name is too long" },
 		{ "simple-b-in-the-middle", "DKIM-Signature: v=1; a=rsa-sha256; "
 		  "b={b}; d=example.com; s=rsa; h={h}; bh={bh}", DKIM_R_PASS, NULL },
 		{ "simple-b-with-fws-around", "DKIM-Signature: v=1; a=rsa-sha256; "
@@ -1202,12 +1212,26 @@ static void test_budget(void)
 	       "budget-two");
 	run_free(&r);
 
-	/* 0 means the default (5); more than the ceiling is capped */
+	/* 0 means the default (5) */
 	o.max_signatures = 0;
 	run(&r, &m, &o, keys_std, NELEM(keys_std), 0);
 	expect(&r, 5, DKIM_R_PASS, NULL, "budget-default-5");
 	expect(&r, 6, DKIM_R_POLICY, "not checked: too many signatures",
 	       "budget-default-5");
+	run_free(&r);
+	msg_free(&m);
+
+	/* more than the ceiling is capped at DKIM_MAX_VERIFY_SIGS */
+	base(&m);
+	sign_top(&m, ed.priv, "ed", DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE, NULL, 0);
+	for (unsigned i = 1; i < DKIM_MAX_VERIFY_SIGS + 2; i++)
+		msg_insert(&m, 0, m.f[0], m.flen[0]);
+	o.max_signatures = 1000;
+	run(&r, &m, &o, keys_std, NELEM(keys_std), 0);
+	T_EXPECT(r.n == DKIM_MAX_VERIFY_SIGS + 2, "budget-ceiling-count");
+	expect(&r, DKIM_MAX_VERIFY_SIGS - 1, DKIM_R_PASS, NULL, "budget-ceiling");
+	expect(&r, DKIM_MAX_VERIFY_SIGS, DKIM_R_POLICY,
+	       "not checked: too many signatures", "budget-ceiling");
 	run_free(&r);
 	msg_free(&m);
 }
