@@ -2,8 +2,11 @@
  * dmarc/policy.h -- DMARC evaluation of one Author Domain: policy
  * discovery (RFC 9989 4.10.1, or RFC 7489 6.6.3 in legacy mode),
  * Identifier Alignment (RFC 9989 4.4, 4.10.2), the verdict (5.3.5) and
- * the disposition the Domain Owner asks for (p/sp/np, t=y; pct in RFC
- * 7489 mode), and the Authentication-Results piece for it (RFC 8601).
+ * the disposition the Domain Owner asks for, and the Authentication-
+ * Results piece for it (RFC 8601). Disposition: p for the Author Domain's
+ * own record, else sp (existing) or np (non-existent) with p as the
+ * fallback; t=y lowers it one level (reject -> quarantine -> none) in
+ * both modes; pct= sampling (RFC 7489 6.6.4) in RFC 7489 mode only.
  *
  * Inputs are plain structs: the caller hands over the Author Domain (from
  * dmarc/author.h or hdr_from_address), each DKIM signature's d= and

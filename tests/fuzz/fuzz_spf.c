@@ -3,8 +3,7 @@
  * (spf_record_parse) and the macro checker and expander (all three
  * kinds), no DNS. Checks the contract too: a parsed record's terms
  * hold valid domain-specs, a macro string expands exactly when it
- * checks, a domain expansion is at most 253 bytes without a trailing
- * dot, an explanation stays under its cap, and the Received-SPF value
+ * checks, a domain expansion is at most 253 bytes, an explanation stays under its cap, and the Received-SPF value
  * built from the bytes holds no bare line break.
  */
 #include <stdint.h>
@@ -80,8 +79,7 @@ static void check_macros(const char *s, size_t n, const char *value)
 			abort();
 		if (st != SG_OK)
 			continue;
-		if (kinds[k] == SPF_MACRO_DOMAIN &&
-		    (b->len > DNS_MAX_NAME || (b->len > 0 && b->data[b->len - 1] == '.')))
+		if (kinds[k] == SPF_MACRO_DOMAIN && b->len > DNS_MAX_NAME)
 			abort();
 		if (b->len > EXP_CAP && b != &dom)
 			abort();
