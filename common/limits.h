@@ -76,8 +76,9 @@
  * and redirects too; past 10 the check is permerror. Keeps one message
  * from making a domain's record fan out into unbounded queries. */
 #define SPF_MAX_DNS_TERMS	10u
-/* Names taken from one MX answer (more is permerror) or one PTR answer
- * (the rest are ignored): each costs an address lookup (4.6.4). */
+/* Names taken from one MX answer (by preference; no match among them
+ * with more left is permerror) or one PTR answer (the rest are
+ * ignored): each costs an address lookup (4.6.4). */
 #define SPF_MAX_MX_NAMES	10u
 #define SPF_MAX_PTR_NAMES	10u
 /* Lookups answering NXDOMAIN or no records; past 2 the check is

@@ -8,10 +8,14 @@
  * section 4.6.4: 10 DNS-querying terms (include, a, mx, ptr, exists,
  * redirect) over the whole evaluation, includes and redirects counted,
  * else permerror; 2 void lookups (NXDOMAIN or no records), else
- * permerror; 10 names per MX answer (more is permerror) or PTR answer
+ * permerror; 10 names per MX answer (looked up by preference; when
+ * none of those matches and there are more, permerror) or PTR answer
  * (the rest ignored); and a wall-time bound (opts.max_ms) checked before
- * every lookup, past which the result is temperror. exp= is fetched only
- * for a fail, once, after the evaluation, and its failures are ignored.
+ * every lookup, past which the result is temperror (a lookup under way
+ * then still has the resolver's own bound, timeout_ms * tries). exp= is
+ * fetched only for a fail, once, after the evaluation; a TXT record over
+ * SPF_MAX_EXP_RECORD or any other failure gives the default text, and
+ * the expanded text is cut at SPF_MAX_EXPLANATION.
  *
  * Thread use: no global state; any number of evaluations may run at
  * once on one resolver. Parsed records are attached to the resolver's

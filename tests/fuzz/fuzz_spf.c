@@ -3,8 +3,9 @@
  * (spf_record_parse) and the macro checker and expander (all three
  * kinds), no DNS. Checks the contract too: a parsed record's terms
  * hold valid domain-specs, a macro string expands exactly when it
- * checks, a domain expansion is at most 253 bytes, an explanation stays under its cap, and the Received-SPF value
- * built from the bytes holds no bare line break.
+ * checks, a domain expansion is at most 253 bytes, an explanation stays
+ * under its cap, and the Received-SPF value built from the bytes holds
+ * no line break.
  */
 #include <stdint.h>
 #include <stdlib.h>

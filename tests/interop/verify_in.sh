@@ -16,7 +16,8 @@
 # several TXT strings split at odd places; folded and oddly spaced headers;
 # one message signed by all three peers in turn; six signatures (the sixth
 # is not checked: policy); tampered copies (body, a signed field, a second
-# From, two To fields swapped -> fail with the exact reason; order of
+# From, two To fields swapped -> fail with the exact reason; a second From
+# above a signature that did not oversign From -> not pass; order of
 # different fields, an added field, name case and re-folding under relaxed
 # -> still pass); DNS faults from the loopback server (timeout and SERVFAIL
 # -> temperror; NXDOMAIN, no TXT, malformed, not a key, unknown k=, h=
@@ -474,6 +475,13 @@ perl "$HERE/sign_maildkim.pl" --key "$K/rsa.pem" --domain "$D" --selector rsa --
 	--out-dir "$dir" "$T/msgs/plain.eml" "$T/msgs/repeated.eml" 2>/dev/null
 both "Mail::DKIM default header list, c=relaxed (body simple)" "$dir/plain.eml" --expect-n 1 pass
 both "Mail::DKIM default header list, repeated fields" "$dir/repeated.eml" --expect-n 1 pass
+# Not oversigned: a second From put on top leaves the signed (bottom) From
+# and the signature intact, yet the message has two From fields: it must
+# not pass (RFC 6376 8.15); nor with one added below the signed one.
+for kind in from2top from2; do
+	"$SG_PY" "$TAMPER" "$kind" "$dir/plain.eml" "$dir/plain.$kind"
+	both "Mail::DKIM, From not oversigned, $kind (two From fields): not pass" "$dir/plain.$kind" --expect-n 1 '!pass'
+done
 dir="$T/maildkim-sha1"
 perl "$HERE/sign_maildkim.pl" --key "$K/rsa.pem" --domain "$D" --selector sha1 --alg rsa-sha1 \
 	--out-dir "$dir" "$T/msgs/plain.eml" 2>/dev/null

@@ -20,6 +20,7 @@ PACKAGES=(
 	libmail-dkim-perl libnet-dns-perl
 	opendkim opendkim-tools miltertest
 	postfix swaks
+	libspf2-dev publicsuffix
 	valgrind openssl procps iproute2
 )
 

@@ -12,7 +12,7 @@
 # Environment: SIGNET_BUILD (default build), SIGNET_CONFORMANCE or
 # SIGNET_SHARED (see tests/lib/common.sh), SIGNET_SPF_BIN (a binary with
 # the `spf` subcommand, default $SIGNET_BUILD/signet), SPF_DNS_TIMEOUT_MS
-# (per try, default 800; the suite's timeout cases wait for it twice),
+# (per try, default 1000; the timeout cases wait for it twice),
 # SPF_NO_REF=1 (skip libspf2), SPF_NO_MAILAUTH=1.
 #
 # Prints "ok"/"FAIL" per case (signet's verdict; libspf2's in the detail),
@@ -25,7 +25,7 @@ set -u
 
 HERE="$SG_ROOT/tests/spf"
 BIN=${SIGNET_SPF_BIN:-$SIGNET_BUILD/signet}
-TMO=${SPF_DNS_TIMEOUT_MS:-800}
+TMO=${SPF_DNS_TIMEOUT_MS:-1000}
 
 sg_tmpdir
 if [ ! -x "$BIN" ]; then

@@ -448,7 +448,7 @@ def main(argv):
         prepare(argv[2], argv[3:])
         return 0
     if len(argv) >= 3 and argv[1] == "run":
-        d, port, signet, ref, tmo = argv[2], None, None, None, 800
+        d, port, signet, ref, tmo = argv[2], None, None, None, 1000
         rest = argv[3:]
         while rest:
             k = rest.pop(0)

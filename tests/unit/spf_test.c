@@ -553,6 +553,12 @@ static bool write_zone(void)
 		"  - MX: [20, mx2.test]\n"
 		"  - MX: [10, mx1.test]\n"
 		"mx1.test: [ {A: 198.51.100.1} ]\n"
+		"mx11.test:\n"
+		"  - TXT: \"v=spf1 mx -all\"\n"
+		"  - MX: [1, mx1.test]\n  - MX: [2, mx1.test]\n  - MX: [3, mx1.test]\n"
+		"  - MX: [4, mx1.test]\n  - MX: [5, mx1.test]\n  - MX: [6, mx1.test]\n"
+		"  - MX: [7, mx1.test]\n  - MX: [8, mx1.test]\n  - MX: [9, mx1.test]\n"
+		"  - MX: [10, mx1.test]\n  - MX: [11, mx2.test]\n"
 		"mx2.test: [ {A: 203.0.113.2} ]\n"
 		"inc.test: [ {TXT: \"v=spf1 include:basic.test ~all\"} ]\n"
 		"incnone.test: [ {TXT: \"v=spf1 include:nx.test -all\"} ]\n"
@@ -726,6 +732,8 @@ static void test_check_host(struct dns_resolver *r)
 		{ "mx-cidr", "198.51.100.77", "mx.test", SPF_PASS, NULL, NULL },
 		{ "mx-second", "203.0.113.9", "mx.test", SPF_PASS, NULL, NULL },
 		{ "mx-miss", "192.0.2.1", "mx.test", SPF_FAIL, NULL, NULL },
+		{ "mx-11-match-in-10", "198.51.100.1", "mx11.test", SPF_PASS, NULL, NULL },
+		{ "mx-11-needs-11th", "203.0.113.2", "mx11.test", SPF_PERMERROR, "11 names", NULL },
 		{ "include-pass", "192.0.2.1", "inc.test", SPF_PASS, "include:basic.test", NULL },
 		{ "include-fail-is-nomatch", "10.0.0.1", "inc.test", SPF_SOFTFAIL, "~all", NULL },
 		{ "include-none", "10.0.0.1", "incnone.test", SPF_PERMERROR, "no SPF record", NULL },
