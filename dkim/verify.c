@@ -345,8 +345,10 @@ static enum sg_status report(struct vsig *s, struct dkim_sig_result *r)
 static const char *clock_check(const struct dkim_verify_opts *o,
 			       const struct dkim_sig *g)
 {
-	if (g->t > o->now && g->t - o->now > o->clock_skew)
-		return "signature timestamp in the future";
+	/* A t= in the future is not held against the signature: RFC 6376
+	 * 3.5 lets verifiers ignore such signatures but does not ask them
+	 * to, senders' clocks drift, and x= (which must follow t=) is what
+	 * limits a signature's life. */
 	if (g->x >= 0 && g->x < o->now && o->now - g->x > o->clock_skew)
 		return "signature expired";
 	return NULL;

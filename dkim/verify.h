@@ -40,7 +40,7 @@ struct dkim_verify_opts {
 	int min_rsa_bits;		/* >= 1024 (RFC 8301); default 1024 */
 	bool fail_body_length;		/* l= with body content after it fails */
 	long long now;			/* Unix time for x= / t= checks */
-	long long clock_skew;		/* seconds of slack for x= and future t= */
+	long long clock_skew;		/* seconds of slack for x= (a future t= is accepted) */
 };
 
 /* The outcome for one DKIM-Signature field, in the order they appear

@@ -349,7 +349,17 @@ static int cmd_verify(int argc, char **argv)
 		switch (opt) {
 		case 'c': cpath = optarg; break;
 		case 'd': vs.dns = optarg; break;
-		case 't': now = strtoll(optarg, NULL, 10); break;
+		case 't': {
+			char *end;
+
+			errno = 0;
+			now = strtoll(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || now < 0) {
+				fprintf(stderr, "signet: --time wants a Unix time, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'a': vs.authserv_id = optarg; break;
 		default: return usage();
 		}
