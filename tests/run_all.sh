@@ -128,7 +128,7 @@ else
 	# quick ones under valgrind (key_test and tables_test take a minute).
 	# VALGRIND_TESTS="name ..." picks others.
 	vg_bins=()
-	for t in ${VALGRIND_TESTS:-sign_test canon_test hdr_test milter_config_test}; do
+	for t in ${VALGRIND_TESTS:-sign_test canon_test hdr_test milter_config_test dns_test verify_test pubkey_test taglist_test authres_test spf_test dmarc_test}; do
 		[ -x "build/tests/$t" ] && vg_bins+=("build/tests/$t")
 	done
 	if [ ${#vg_bins[@]} -eq 0 ]; then
