@@ -67,6 +67,8 @@ enum sg_status authres_id(const char *value, size_t len,
 				break;
 			if (value[i] == '\\' && ++i >= len)
 				return SG_E_SYNTAX;
+			if (value[i] == '\0')
+				return SG_E_SYNTAX;	/* no NUL in an id */
 			if (value[i] == '\r' || value[i] == '\n')
 				continue;	/* folding inside the quotes */
 			if (n >= AUTHRES_MAX_ID)

@@ -69,6 +69,8 @@ static void test_id(void)
 	memset(big, 'a', sizeof big);
 	big[0] = ' ';
 	T_EXPECT(authres_id(big, sizeof big, id) == SG_E_TOOBIG, "id-too-long");
+	/* A NUL inside a quoted id is not an id (found by fuzz_authres). */
+	T_EXPECT(authres_id(" \"\0\0oted id\"; none", 18, id) == SG_E_SYNTAX, "id-nul");
 	/* Deep nesting is refused, not recursed into. */
 	{
 		char deep[300];
