@@ -46,7 +46,7 @@ TEST_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_LIB))
 BINS := $(BUILD)/signetd $(BUILD)/signet $(BUILD)/miltc $(BUILD)/loadgen
 
 .SECONDARY:
-.PHONY: all deps run check unit integration interop postfix fuzz fuzz-build bench clean
+.PHONY: all deps run check unit integration interop postfix inbound conformance spf-suite dmarc-suite fuzz fuzz-build bench clean
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -92,7 +92,19 @@ run: all
 	$(BUILD)/signetd -f -c etc/signetd.conf
 
 unit: $(UNIT_BINS)
-	@bash tests/lib/run_unit.sh $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
+
+inbound: all
+	@SIGNET_BUILD=$(BUILD) bash tests/integration/inbound.sh
+
+conformance: all
+	@SIGNET_BUILD=$(BUILD) bash tests/conformance/run.sh
+
+spf-suite: all
+	@SIGNET_BUILD=$(BUILD) bash tests/spf/run.sh
+
+dmarc-suite: all
+	@SIGNET_BUILD=$(BUILD) bash tests/dmarc/run.sh
 
 integration: all
 	@SIGNET_BUILD=$(BUILD) bash tests/integration/run.sh
