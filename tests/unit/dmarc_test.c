@@ -24,6 +24,7 @@
 #include "dmarc/policy.h"
 #include "dmarc/psl.h"
 #include "dmarc/record.h"
+#include "tests/lib/dnstest.h"
 #include "tests/lib/test.h"
 
 /* ---- records ------------------------------------------------------------- */
@@ -293,9 +294,7 @@ static void test_authors(void)
 
 /* ---- the DNS server -------------------------------------------------------- */
 
-static char tmpdir[256], zone_path[300], port_path[300];
-static char server[64];
-static pid_t server_pid = -1;
+static struct dnstest dt = DNSTEST_INIT;
 
 static const char zone[] =
 	/* alignment matrix */
@@ -344,70 +343,19 @@ static const char zone[] =
 	"_dmarc.ex.test: [ {TXT: \"v=DMARC1; p=reject; np=none\"} ]\n"
 	"sfname.ex.test: [ {SERVFAIL: true} ]\n";
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static bool server_start(void)
 {
-	const char *base = getenv("TMPDIR");
-	char *argv[] = { "/usr/bin/python3", "tests/lib/dnsserver.py", "--zone", zone_path,
-			 "--listen", "127.0.0.1:0", "--port-file", port_path, NULL };
 	FILE *f;
-	int port = 0;
 
-	snprintf(tmpdir, sizeof tmpdir, "%s/dmarc_test.XXXXXX",
-		 base != NULL && base[0] != '\0' ? base : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
-		return false;
-	snprintf(zone_path, sizeof zone_path, "%s/zone.yml", tmpdir);
-	snprintf(port_path, sizeof port_path, "%s/port", tmpdir);
-	if ((f = fopen(zone_path, "w")) == NULL)
+	if (!dnstest_prepare(&dt, "dmarc_test") || (f = fopen(dt.zone, "w")) == NULL)
 		return false;
 	fputs(zone, f);
-	if (fclose(f) != 0)
-		return false;
-	fflush(NULL);
-	if ((server_pid = fork()) < 0)
-		return false;
-	if (server_pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);	/* never outlive the test */
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	for (int i = 0; i < 500; i++) {		/* 20 ms steps, 10 s */
-		if ((f = fopen(port_path, "r")) != NULL) {
-			int n = fscanf(f, "%d", &port);
-
-			fclose(f);
-			if (n == 1 && port > 0) {
-				snprintf(server, sizeof server, "127.0.0.1:%d", port);
-				return true;
-			}
-		}
-		if (waitpid(server_pid, NULL, WNOHANG) == server_pid) {
-			server_pid = -1;
-			return false;
-		}
-		sleep_ms(20);
-	}
-	return false;
+	return fclose(f) == 0 && dnstest_start(&dt, false, false);
 }
 
 static void server_stop(void)
 {
-	if (server_pid > 0) {
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, NULL, 0);
-		server_pid = -1;
-	}
-	unlink(zone_path);
-	unlink(port_path);
-	rmdir(tmpdir);
+	dnstest_stop(&dt);
 }
 
 static struct dns_resolver *resolver_to(const char *addr, int timeout_ms)
@@ -798,7 +746,7 @@ int main(void)
 	if (!server_start()) {
 		fprintf(stderr, "dmarc_test: cannot start tests/lib/dnsserver.py\n");
 		T_EXPECT(false, "server-start");
-	} else if ((r = resolver_to(server, 2000)) == NULL) {
+	} else if ((r = resolver_to(dt.server4, 2000)) == NULL) {
 		T_EXPECT(false, "resolver");
 	} else {
 		test_eval(r, psl);

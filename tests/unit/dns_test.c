@@ -23,14 +23,13 @@
 
 #include "common/dns.h"
 #include "common/dns_answer.h"
+#include "tests/lib/dnstest.h"
 #include "tests/lib/test.h"
 
 #define BIG_TXT_LEN	800		/* an RSA-4096 key record's size */
 #define N_JOIN		16
 
-static char tmpdir[256], zone_path[300], port_path[300], log_path[300];
-static pid_t server_pid = -1;
-static char server4[64], server6[64];	/* "127.0.0.1:PORT", "[::1]:PORT" */
+static struct dnstest dt = DNSTEST_INIT;
 static char big_txt[BIG_TXT_LEN + 1];
 
 static uint64_t now_ms(void)
@@ -39,14 +38,6 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 /* ---- the server ---------------------------------------------------------- */
@@ -64,7 +55,7 @@ static bool have_ipv6_loopback(void)
 
 static bool write_zone(void)
 {
-	FILE *f = fopen(zone_path, "w");
+	FILE *f = fopen(dt.zone, "w");
 
 	if (f == NULL)
 		return false;
@@ -108,86 +99,23 @@ static bool write_zone(void)
 	return fclose(f) == 0;
 }
 
-/* Start dnsserver.py; true once it wrote its port file (10 s at most). */
+/* Start dnsserver.py with a query log; true once it listens. */
 static bool server_start(bool v6)
 {
-	const char *base = getenv("TMPDIR");
-	char *argv[16];
-	int argc = 0, p4 = 0, p6 = 0;
-
-	snprintf(tmpdir, sizeof tmpdir, "%s/dns_test.XXXXXX",
-		 base != NULL && base[0] != '\0' ? base : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
-		return false;
-	snprintf(zone_path, sizeof zone_path, "%s/zone.yml", tmpdir);
-	snprintf(port_path, sizeof port_path, "%s/port", tmpdir);
-	snprintf(log_path, sizeof log_path, "%s/queries.log", tmpdir);
-	if (!write_zone())
-		return false;
-	argv[argc++] = "/usr/bin/python3";
-	argv[argc++] = "tests/lib/dnsserver.py";
-	argv[argc++] = "--zone";
-	argv[argc++] = zone_path;
-	argv[argc++] = "--listen";
-	argv[argc++] = "127.0.0.1:0";
-	if (v6) {
-		argv[argc++] = "--listen";
-		argv[argc++] = "[::1]:0";
-	}
-	argv[argc++] = "--port-file";
-	argv[argc++] = port_path;
-	argv[argc++] = "--query-log";
-	argv[argc++] = log_path;
-	argv[argc] = NULL;
-	fflush(NULL);
-	if ((server_pid = fork()) < 0)
-		return false;
-	if (server_pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);	/* never outlive the test */
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	for (int i = 0; i < 500; i++) {		/* 20 ms steps */
-		FILE *f = fopen(port_path, "r");
-
-		if (f != NULL) {
-			int n = fscanf(f, "%d %d", &p4, &p6);
-
-			fclose(f);
-			if (n >= 1 && p4 > 0) {
-				snprintf(server4, sizeof server4, "127.0.0.1:%d", p4);
-				if (v6 && n == 2)
-					snprintf(server6, sizeof server6, "[::1]:%d", p6);
-				return true;
-			}
-		}
-		if (waitpid(server_pid, NULL, WNOHANG) == server_pid) {
-			server_pid = -1;
-			return false;
-		}
-		sleep_ms(20);
-	}
-	return false;
+	return dnstest_prepare(&dt, "dns_test") && write_zone() &&
+	       dnstest_start(&dt, v6, true);
 }
 
 static void server_stop(void)
 {
-	if (server_pid > 0) {
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, NULL, 0);
-		server_pid = -1;
-	}
-	unlink(zone_path);
-	unlink(port_path);
-	unlink(log_path);
-	rmdir(tmpdir);
+	dnstest_stop(&dt);
 }
 
 /* Queries for (name, type) the server has seen, over UDP and TCP, or
  * over proto alone. */
 static int queries(const char *name, const char *type, const char *proto)
 {
-	FILE *f = fopen(log_path, "r");
+	FILE *f = fopen(dt.log, "r");
 	char line[600], n[300], t[16], p[8];
 	int count = 0;
 
@@ -523,7 +451,7 @@ static void test_records(void)
 	static const char *const two[] = { "first", "second" };
 	static const uint8_t a1[4] = { 192, 0, 2, 1 }, a2[4] = { 192, 0, 2, 2 };
 	uint8_t a6[16];
-	struct dns_resolver *r = resolver(server4, 2000, 2, 100);
+	struct dns_resolver *r = resolver(dt.server4, 2000, 2, 100);
 	const struct dns_answer *a;
 
 	if (r == NULL)
@@ -591,7 +519,7 @@ static void test_records(void)
 static void test_bad_names(void)
 {
 	char label64[80], long253[300], long254[320], long253dot[320];
-	struct dns_resolver *r = resolver(server4, 2000, 2, 100);
+	struct dns_resolver *r = resolver(dt.server4, 2000, 2, 100);
 	struct dns_stats before, after;
 	const struct dns_answer *a;
 
@@ -635,8 +563,8 @@ static void test_bad_names(void)
 
 static void test_timeouts(void)
 {
-	struct dns_resolver *r1 = resolver(server4, 300, 1, 100);
-	struct dns_resolver *r2 = resolver(server4, 300, 2, 100);
+	struct dns_resolver *r1 = resolver(dt.server4, 300, 1, 100);
+	struct dns_resolver *r2 = resolver(dt.server4, 300, 2, 100);
 	struct dns_stats st;
 	uint64_t t0, ms;
 
@@ -688,11 +616,11 @@ static void test_refused(void)
 
 static void test_cache(void)
 {
-	struct dns_resolver *r = resolver(server4, 2000, 2, 100);
+	struct dns_resolver *r = resolver(dt.server4, 2000, 2, 100);
 	struct dns_resolver *rc = NULL;
 	const struct dns_answer *a, *b;
 	struct dns_opts o;
-	const char *srv[1] = { server4 }, *why;
+	const char *srv[1] = { dt.server4 }, *why;
 	struct dns_stats st;
 	int n;
 
@@ -746,7 +674,7 @@ static void test_cache(void)
 	T_EXPECT(queries("ttl1.test", "TXT", NULL) == 1, "ttl1-one-query");
 	T_EXPECT(queries("capped.test", "TXT", NULL) == 1, "max-ttl-one-query");
 	T_EXPECT(queries("neg2.test", "TXT", NULL) == 1, "neg-ttl-one-query");
-	sleep_ms(1200);
+	dnstest_sleep_ms(1200);
 	expect_txt(r, "ttl1.test", short_lived, 1, "ttl1-expired");
 	expect_txt(rc, "capped.test", capped, 1, "max-ttl-expired");
 	expect_result(rc, "neg2.test", DNS_T_TXT, DNS_NXDOMAIN, NULL, "neg-ttl-expired");
@@ -767,8 +695,8 @@ static void test_eviction(void)
 {
 	static const char *const e1[] = { "e1" }, *const e3[] = { "e3" },
 			  *const e4[] = { "e4" };
-	struct dns_resolver *r = resolver(server4, 2000, 2, 2);
-	struct dns_resolver *r0 = resolver(server4, 2000, 2, 0);
+	struct dns_resolver *r = resolver(dt.server4, 2000, 2, 2);
+	struct dns_resolver *r0 = resolver(dt.server4, 2000, 2, 0);
 	const struct dns_answer *held;
 	struct dns_stats st;
 
@@ -824,7 +752,7 @@ static void *join_thread(void *p)
 static void join_case(unsigned cache, const char *name, const char *want,
 		      const char *label)
 {
-	struct dns_resolver *r = resolver(server4, 2000, 2, cache);
+	struct dns_resolver *r = resolver(dt.server4, 2000, 2, cache);
 	struct join_arg args[N_JOIN];
 	pthread_t th[N_JOIN];
 	pthread_barrier_t bar;
@@ -867,7 +795,7 @@ static void test_join(void)
 static void test_dead_does_not_block(void)
 {
 	static const char *const good[] = { "good" };
-	struct dns_resolver *r = resolver(server4, 3000, 1, 100);
+	struct dns_resolver *r = resolver(dt.server4, 3000, 1, 100);
 	struct dns_query *dead, *slow;
 	const struct dns_answer *a, *again;
 	uint64_t t0;
@@ -900,11 +828,11 @@ static void test_ipv6(void)
 	static const char *const v6[] = { "over v6" };
 	struct dns_resolver *r;
 
-	if (server6[0] == '\0') {
+	if (dt.server6[0] == '\0') {
 		printf("dns_test: no ::1 here, IPv6 server case skipped\n");
 		return;
 	}
-	if ((r = resolver(server6, 2000, 2, 100)) == NULL)
+	if ((r = resolver(dt.server6, 2000, 2, 100)) == NULL)
 		return;
 	expect_txt(r, "ok6.test", v6, 1, "ipv6-server");
 	dns_resolver_free(&r);
@@ -917,7 +845,7 @@ static void *make_len(const struct dns_answer *a, void *arg)
 	size_t *p = malloc(sizeof *p);
 
 	if (arg != NULL)
-		sleep_ms(20);			/* widen the race */
+		dnstest_sleep_ms(20);			/* widen the race */
 	if (p != NULL)
 		*p = a->n == 1 ? a->rr[0].len : 0;
 	__atomic_add_fetch(&n_made, 1, __ATOMIC_RELAXED);
@@ -952,7 +880,7 @@ static void *parsed_thread(void *p)
 
 static void test_parsed(void)
 {
-	struct dns_resolver *r = resolver(server4, 2000, 2, 100);
+	struct dns_resolver *r = resolver(dt.server4, 2000, 2, 100);
 	const struct dns_answer *a, *b, *bad;
 	struct parsed_arg pa[8];
 	pthread_t th[8];
@@ -1030,7 +958,7 @@ static void *waiter_thread(void *p)
 /* Freeing the resolver answers everyone still waiting, at once. */
 static void test_free_with_waiters(void)
 {
-	struct dns_resolver *r = resolver(server4, 3000, 1, 100);
+	struct dns_resolver *r = resolver(dt.server4, 3000, 1, 100);
 	struct waiter_arg w[4];
 	pthread_t th[4];
 	pthread_barrier_t bar;
@@ -1050,7 +978,7 @@ static void test_free_with_waiters(void)
 	}
 	unwaited = dns_query_start(r, "slow.test", DNS_T_TXT);
 	pthread_barrier_wait(&bar);
-	sleep_ms(200);
+	dnstest_sleep_ms(200);
 	dns_resolver_free(&r);
 	for (int i = 0; i < 4; i++) {
 		pthread_join(th[i], NULL);

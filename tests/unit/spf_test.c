@@ -24,6 +24,7 @@
 #include "spf/macro.h"
 #include "spf/record.h"
 #include "spf/spf.h"
+#include "tests/lib/dnstest.h"
 #include "tests/lib/test.h"
 
 /* ---- records ------------------------------------------------------------ */
@@ -532,13 +533,11 @@ static void test_received_spf(void)
 
 /* ---- check_host() against a DNS server ------------------------------------ */
 
-static char tmpdir[256], zone_path[300], port_path[300];
-static pid_t server_pid = -1;
-static char server[64];
+static struct dnstest dt = DNSTEST_INIT;
 
 static bool write_zone(void)
 {
-	FILE *f = fopen(zone_path, "w");
+	FILE *f = fopen(dt.zone, "w");
 
 	if (f == NULL)
 		return false;
@@ -593,68 +592,15 @@ static bool write_zone(void)
 	return fclose(f) == 0;
 }
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static bool server_start(void)
 {
-	const char *base = getenv("TMPDIR");
-	char *argv[] = { "/usr/bin/python3", "tests/lib/dnsserver.py", "--zone", zone_path,
-			 "--listen", "127.0.0.1:0", "--port-file", port_path, NULL };
-	int port = 0;
-
-	snprintf(tmpdir, sizeof tmpdir, "%s/spf_test.XXXXXX",
-		 base != NULL && base[0] != '\0' ? base : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
-		return false;
-	snprintf(zone_path, sizeof zone_path, "%s/zone.yml", tmpdir);
-	snprintf(port_path, sizeof port_path, "%s/port", tmpdir);
-	if (!write_zone())
-		return false;
-	fflush(NULL);
-	if ((server_pid = fork()) < 0)
-		return false;
-	if (server_pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	for (int i = 0; i < 500; i++) {			/* 20 ms steps, 10 s */
-		FILE *f = fopen(port_path, "r");
-
-		if (f != NULL) {
-			int n = fscanf(f, "%d", &port);
-
-			fclose(f);
-			if (n == 1 && port > 0) {
-				snprintf(server, sizeof server, "127.0.0.1:%d", port);
-				return true;
-			}
-		}
-		if (waitpid(server_pid, NULL, WNOHANG) == server_pid) {
-			server_pid = -1;
-			return false;
-		}
-		sleep_ms(20);
-	}
-	return false;
+	return dnstest_prepare(&dt, "spf_test") && write_zone() &&
+	       dnstest_start(&dt, false, false);
 }
 
 static void server_stop(void)
 {
-	if (server_pid > 0) {
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, NULL, 0);
-		server_pid = -1;
-	}
-	unlink(zone_path);
-	unlink(port_path);
-	rmdir(tmpdir);
+	dnstest_stop(&dt);
 }
 
 static struct dns_resolver *resolver(void)
@@ -665,7 +611,7 @@ static struct dns_resolver *resolver(void)
 	struct dns_resolver *r;
 
 	dns_opts_default(&o);
-	servers[0] = server;
+	servers[0] = dt.server4;
 	o.servers = servers;
 	o.n_servers = 1;
 	o.timeout_ms = 1500;
