@@ -294,18 +294,15 @@ struct verify_setup {
 static int verify_prepare(struct verify_setup *vs)
 {
 	const char *servers[1] = { vs->dns }, *why = "";
-	struct dns_opts o = { .timeout_ms = 3000, .tries = 2, .cache_entries = 1000,
-			      .max_ttl = 3600, .negative_ttl = 60 };
+	struct dns_opts o;
 
 	conf_verify_defaults(&vs->vc);
+	dns_opts_default(&o);
 	if (vs->conf != NULL) {
 		vs->vc = vs->conf->verify;
 		if (vs->authserv_id == NULL)
 			vs->authserv_id = vs->conf->authserv_id;
-		o.servers = (const char *const *)vs->conf->dns_servers;
-		o.n_servers = vs->conf->n_dns_servers;
-		o.timeout_ms = vs->conf->dns_timeout_ms;
-		o.tries = vs->conf->dns_tries;
+		conf_dns_opts(vs->conf, &o);
 	}
 	if (vs->authserv_id == NULL) {
 		if (gethostname(vs->host, sizeof vs->host) != 0 || vs->host[0] == '\0')
@@ -317,8 +314,6 @@ static int verify_prepare(struct verify_setup *vs)
 		o.servers = servers;
 		o.n_servers = 1;
 	}
-	if (o.n_servers == 0)
-		o.servers = NULL;
 	if ((vs->resolver = dns_resolver_new(&o, &why)) == NULL) {
 		fprintf(stderr, "signet: DNS resolver: %s\n", why);
 		return 1;

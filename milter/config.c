@@ -643,22 +643,27 @@ void conf_verify_defaults(struct sg_verify_conf *v)
 	};
 }
 
+void conf_dns_opts(const struct sg_conf *c, struct dns_opts *o)
+{
+	dns_opts_default(o);
+	if (c->n_dns_servers > 0) {
+		o->servers = (const char *const *)c->dns_servers;
+		o->n_servers = c->n_dns_servers;
+	}
+	o->timeout_ms = c->dns_timeout_ms;
+	o->tries = c->dns_tries;
+	o->cache_entries = c->dns_cache_entries;
+	o->max_ttl = c->dns_max_ttl;
+	o->negative_ttl = c->dns_negative_ttl;
+}
+
 enum sg_status conf_start_resolver(struct sg_conf *c, const char **why)
 {
-	struct dns_opts o = {
-		.servers = (const char *const *)c->dns_servers,
-		.n_servers = c->n_dns_servers,
-		.timeout_ms = c->dns_timeout_ms,
-		.tries = c->dns_tries,
-		.cache_entries = c->dns_cache_entries,
-		.max_ttl = c->dns_max_ttl,
-		.negative_ttl = c->dns_negative_ttl,
-	};
+	struct dns_opts o;
 
 	if (c->resolver != NULL)
 		return SG_OK;
-	if (c->n_dns_servers == 0)
-		o.servers = NULL;
+	conf_dns_opts(c, &o);
 	c->resolver = dns_resolver_new(&o, why);
 	return c->resolver != NULL ? SG_OK : SG_E_IO;
 }

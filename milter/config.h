@@ -86,6 +86,8 @@ enum sg_status conf_load(const char *path, struct sg_conf **out,
 /* Start the configuration's DNS resolver (dns group); call it in the
  * process that serves (after daemonizing). *why is static on failure. */
 enum sg_status conf_start_resolver(struct sg_conf *c, const char **why);
+/* The resolver options of the dns group (servers NULL: resolv.conf). */
+void conf_dns_opts(const struct sg_conf *c, struct dns_opts *o);
 /* Defaults of the verify group. */
 void conf_verify_defaults(struct sg_verify_conf *v);
 
