@@ -19,41 +19,17 @@
 #include "common/limits.h"
 #include "dkim/key.h"
 #include "dkim/pubkey.h"
+#include "tests/lib/conformance.h"
 #include "tests/lib/test.h"
-
-static const char *conf_dir(void)
-{
-	const char *d = getenv("SIGNET_CONFORMANCE");
-
-	return d != NULL && *d != '\0' ? d : "../shared/conformance";
-}
 
 /* The file sub/name under the conformance folder, trailing line ends
  * removed (a TXT value has none). NULL if unreadable. */
 static char *read_conf(const char *sub, const char *name, size_t *len)
 {
-	char path[1024];
-	FILE *f;
-	char *p = NULL;
-	long n;
+	char *p = conformance_read(sub, name, len);
 
-	snprintf(path, sizeof path, "%s/%s/%s", conf_dir(), sub, name);
-	if ((f = fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "cannot open %s\n", path);
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)n + 1)) != NULL &&
-	    fread(p, 1, (size_t)n, f) == (size_t)n) {
-		while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
-			n--;
-		p[n] = '\0';
-		*len = (size_t)n;
-	} else {
-		free(p);
-		p = NULL;
-	}
-	fclose(f);
+	while (p != NULL && *len > 0 && (p[*len - 1] == '\n' || p[*len - 1] == '\r'))
+		p[--*len] = '\0';
 	return p;
 }
 
@@ -154,7 +130,7 @@ static void test_dkimpy_sweep(void)
 	DIR *d;
 	size_t seen = 0;
 
-	snprintf(path, sizeof path, "%s/dkim-dkimpy", conf_dir());
+	snprintf(path, sizeof path, "%s/dkim-dkimpy", conformance_dir());
 	if ((d = opendir(path)) == NULL) {
 		T_EXPECT(!"dkim-dkimpy readable", "dkimpy-sweep");
 		return;

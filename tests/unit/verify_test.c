@@ -32,44 +32,11 @@
 #include "dkim/pubkey.h"
 #include "dkim/sign.h"
 #include "dkim/verify.h"
+#include "tests/lib/conformance.h"
 #include "tests/lib/test.h"
 
 #define MAX_FIELDS	128
 #define NOW		1700000000LL
-
-/* ---- files ---------------------------------------------------------------- */
-
-static const char *conf_dir(void)
-{
-	const char *d = getenv("SIGNET_CONFORMANCE");
-
-	return d != NULL && *d != '\0' ? d : "../shared/conformance";
-}
-
-static char *read_conf(const char *sub, const char *name, size_t *len)
-{
-	char path[1024];
-	FILE *f;
-	char *p = NULL;
-	long n;
-
-	snprintf(path, sizeof path, "%s/%s/%s", conf_dir(), sub, name);
-	if ((f = fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "cannot open %s\n", path);
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)n + 1)) != NULL &&
-	    fread(p, 1, (size_t)n, f) == (size_t)n) {
-		p[n] = '\0';
-		*len = (size_t)n;
-	} else {
-		free(p);
-		p = NULL;
-	}
-	fclose(f);
-	return p;
-}
 
 /* ---- messages (test-only splitter) --------------------------------------- */
 
@@ -162,7 +129,7 @@ static int msg_parse(struct msg *m, const char *raw, size_t len)
 static int msg_load(struct msg *m, const char *sub, const char *name)
 {
 	size_t len = 0;
-	char *raw = read_conf(sub, name, &len);
+	char *raw = conformance_read(sub, name, &len);
 	int r;
 
 	if (raw == NULL)
@@ -244,7 +211,7 @@ static int tkey_from_pem(struct tkey *k, const char *pem, size_t len)
 static int tkey_load(struct tkey *k, const char *sub, const char *file)
 {
 	size_t len = 0;
-	char *pem = read_conf(sub, file, &len);
+	char *pem = conformance_read(sub, file, &len);
 	int r = pem != NULL ? tkey_from_pem(k, pem, len) : -1;
 
 	free(pem);
@@ -1476,7 +1443,7 @@ static void test_result_names(void)
 static char *zone_txt(const char *sub, const char *name)
 {
 	size_t len = 0, n = strlen(name);
-	char *zone = read_conf(sub, "zone.yml", &len), *save = NULL, *out = NULL;
+	char *zone = conformance_read(sub, "zone.yml", &len), *save = NULL, *out = NULL;
 	bool in = false;
 
 	if (zone == NULL)
@@ -1738,12 +1705,12 @@ static void test_maildkim_corpus(void)
 {
 	char path[1024];
 	size_t len = 0;
-	char *dns = read_conf("dkim-mail-dkim", "FAKE_DNS.dat", &len);
+	char *dns = conformance_read("dkim-mail-dkim", "FAKE_DNS.dat", &len);
 	struct dirent *e;
 	DIR *d;
 	int files = 0, passes = 0;
 
-	snprintf(path, sizeof path, "%s/dkim-mail-dkim/corpus", conf_dir());
+	snprintf(path, sizeof path, "%s/dkim-mail-dkim/corpus", conformance_dir());
 	if (dns == NULL || (d = opendir(path)) == NULL) {
 		T_EXPECT(!"Mail::DKIM corpus readable", "maildkim-corpus");
 		free(dns);
@@ -1770,7 +1737,7 @@ int main(void)
 	    tkey_generate(&ed, "ED25519", 0) != 0) {
 		fprintf(stderr, "verify_test: cannot load or make the test keys "
 			"(conformance data at %s? set SIGNET_CONFORMANCE)\n",
-			conf_dir());
+			conformance_dir());
 		T_EXPECT(0, "keys");
 		return T_DONE("verify_test");
 	}
