@@ -22,12 +22,12 @@ SANFLAGS :=
 OPT      := -O2 -g
 endif
 
-PKGS     := libconfig libcares openssl
+PKGS     := libconfig libcares openssl sqlite3
 CPPFLAGS += -D_GNU_SOURCE -I.
 CFLAGS   += -std=c11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
             -pthread $(SANFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  += -pthread $(SANFLAGS)
-LDLIBS   += -lmilter $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lconfig -lcares -lssl -lcrypto)
+LDLIBS   += -lmilter $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lconfig -lcares -lssl -lcrypto -lsqlite3)
 
 # Library code: everything in common/ dkim/ spf/ dmarc/ (no libmilter, no libconfig).
 LIB_SRCS    := $(wildcard common/*.c dkim/*.c spf/*.c dmarc/*.c)

@@ -14,11 +14,11 @@ set -euo pipefail
 
 PACKAGES=(
 	build-essential pkg-config
-	libmilter-dev libssl-dev libc-ares-dev libconfig-dev
+	libmilter-dev libssl-dev libc-ares-dev libconfig-dev libsqlite3-dev sqlite3
 	clang libclang-rt-14-dev
 	python3 python3-dkim python3-dnslib python3-authres python3-nacl python3-yaml
 	libmail-dkim-perl libnet-dns-perl
-	opendkim opendkim-tools miltertest
+	opendkim opendkim-tools opendmarc miltertest
 	postfix swaks
 	libspf2-dev publicsuffix
 	valgrind openssl procps iproute2
@@ -104,6 +104,10 @@ fi
 if [ -f /run/opendkim/opendkim.pid ] && [ -x /etc/init.d/opendkim ]; then
 	echo "deps: stopping the system OpenDKIM that the install started"
 	/etc/init.d/opendkim stop || true
+fi
+if [ -f /run/opendmarc/opendmarc.pid ] && [ -x /etc/init.d/opendmarc ]; then
+	echo "deps: stopping the system OpenDMARC that the install started"
+	/etc/init.d/opendmarc stop || true
 fi
 
 mapfile -t STILL < <(missing_packages)
