@@ -8,6 +8,10 @@
  * default; we allow far more so a site that raised it still gets signed
  * mail, but never unbounded memory. Past this the message is not signed. */
 #define SG_MAX_HEADER_BYTES	(4u * 1024 * 1024)
+/* HELO name and MAIL FROM argument kept for SPF and DMARC: RFC 5321
+ * allows 256 octets for a path and 255 for a domain; a longer one is cut
+ * here (and then fails to parse, which SPF reports as none). */
+#define SG_MAX_ENVELOPE_LEN	1024u
 /* Number of header fields kept; Postfix stops at 1000 by default too. */
 #define SG_MAX_HEADERS		2000u
 /* One KeyTable/SigningTable line; OpenDKIM files are short lines. */

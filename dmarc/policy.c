@@ -429,14 +429,16 @@ bool dmarc_outcome_worse(const struct dmarc_outcome *a,
 enum sg_status dmarc_authres(struct buf *b, const struct dmarc_outcome *o,
 			     bool fold)
 {
-	char comment[64];
+	char comment[256];
 	const char *c = o->reason;
 	enum sg_status st;
 
 	if ((o->result == DMARC_RESULT_PASS || o->result == DMARC_RESULT_FAIL) &&
 	    o->policy != DMARC_REQ_UNSET) {
-		snprintf(comment, sizeof comment, "p=%s dis=%s",
-			 dmarc_req_name(o->policy), dmarc_req_name(o->disposition));
+		snprintf(comment, sizeof comment, "p=%s dis=%s%s%s",
+			 dmarc_req_name(o->policy), dmarc_req_name(o->disposition),
+			 o->local_override != NULL ? "; " : "",
+			 o->local_override != NULL ? o->local_override : "");
 		c = comment;
 	}
 	st = authres_result(b, "dmarc", dmarc_result_name(o->result), c, fold);

@@ -111,6 +111,10 @@ struct dmarc_outcome {
 	bool testing;			/* t=y lowered the disposition */
 	bool sampled_out;		/* pct lowered it (RFC 7489 mode) */
 	bool dkim_aligned, spf_aligned;
+	/* Set by the caller when local policy lowered the disposition
+	 * (static text, e.g. "local override: trusted forwarder"); shown
+	 * in the Authentication-Results comment. NULL: none. */
+	const char *local_override;
 	char dkim_domain[DNS_MAX_NAME + 1];	/* the first aligned d= */
 	unsigned queries;		/* _dmarc TXT queries made (tests) */
 	struct dmarc_record record;	/* the policy record (rua, ruf, fo,
@@ -135,8 +139,9 @@ bool dmarc_outcome_worse(const struct dmarc_outcome *a,
 			 const struct dmarc_outcome *b);
 
 /* Append the Authentication-Results result for o through common/authres:
- * "; dmarc=fail (p=reject dis=reject) header.from=example.com"; for none
- * and errors the comment is the reason. fold as in authres_result. */
+ * "; dmarc=fail (p=reject dis=reject) header.from=example.com", with
+ * "; LOCAL_OVERRIDE" added inside the comment when set; for none and
+ * errors the comment is the reason. fold as in authres_result. */
 enum sg_status dmarc_authres(struct buf *b, const struct dmarc_outcome *o,
 			     bool fold);
 

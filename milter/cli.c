@@ -9,8 +9,10 @@
  *                                               value signetd would add
  *   signet version
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "cli_dmarc.h"
 #include "cli_spf.h"
@@ -38,7 +41,9 @@ static int usage(void)
 		"       signet keygen -a rsa|ed25519 [-b BITS] -d DOMAIN -s SELECTOR -o KEYFILE\n"
 		"       signet dnsrecord -c CONF\n"
 		"       signet verify [-c CONF] [--dns ADDR:PORT] [--time UNIXTIME]\n"
-		"                     [--authserv-id ID] [FILE]\n"
+		"                     [--authserv-id ID] [--ip CLIENT_IP --helo NAME\n"
+		"                     --mailfrom ADDR] [FILE]\n"
+		"                     (SPF needs --ip; DMARC runs unless the config turns it off)\n"
 		"       signet spf --ip IP --helo NAME --mailfrom ADDR [--dns ADDR:PORT] [-v]\n"
 		"       signet dmarc --from-domain DOMAIN [options]   (signet dmarc --help)\n"
 		"       signet version\n");
@@ -285,11 +290,17 @@ static int cmd_dnsrecord(int argc, char **argv)
 struct verify_setup {
 	struct sg_conf *conf;
 	struct sg_verify_conf vc;
+	struct sg_spf_conf spf;
+	struct sg_dmarc_conf dmarc;	/* without -c: defaults, rfc9989 */
+	const char *ip, *helo, *mailfrom;
+	struct sockaddr_storage addr;
 	char host[256];
 	const char *authserv_id;
 	const char *dns;
 	struct dns_resolver *resolver;
 };
+
+static bool sockaddr_parse(const char *text, struct sockaddr_storage *ss);
 
 static int verify_prepare(struct verify_setup *vs)
 {
@@ -297,9 +308,15 @@ static int verify_prepare(struct verify_setup *vs)
 	struct dns_opts o;
 
 	conf_verify_defaults(&vs->vc);
+	vs->spf = (struct sg_spf_conf){ .enabled = true, .timeout_ms = SPF_MAX_EVAL_MS };
+	vs->dmarc = (struct sg_dmarc_conf){
+		.enabled = true, .mode = DMARC_MODE_RFC9989, .reject_failures = true,
+	};
 	dns_opts_default(&o);
 	if (vs->conf != NULL) {
 		vs->vc = vs->conf->verify;
+		vs->spf = vs->conf->spf;
+		vs->dmarc = vs->conf->dmarc;
 		if (vs->authserv_id == NULL)
 			vs->authserv_id = vs->conf->authserv_id;
 		conf_dns_opts(vs->conf, &o);
@@ -314,11 +331,59 @@ static int verify_prepare(struct verify_setup *vs)
 		o.servers = servers;
 		o.n_servers = 1;
 	}
+	if (vs->ip != NULL && !sockaddr_parse(vs->ip, &vs->addr)) {
+		fprintf(stderr, "signet: --ip wants an IPv4 or IPv6 address, not '%s'\n", vs->ip);
+		return 1;
+	}
 	if ((vs->resolver = dns_resolver_new(&o, &why)) == NULL) {
 		fprintf(stderr, "signet: DNS resolver: %s\n", why);
 		return 1;
 	}
 	return 0;
+}
+
+static bool sockaddr_parse(const char *text, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	if (inet_pton(AF_INET, text, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		return true;
+	}
+	return false;
+}
+
+static struct verifier *verify_new(struct verify_setup *vs, long long now)
+{
+	const struct verifier_opts o = {
+		.authserv_id = vs->authserv_id, .verify = &vs->vc,
+		.spf = &vs->spf, .dmarc = &vs->dmarc,
+		.resolver = vs->resolver, .now = now,
+	};
+	struct verifier *v = verifier_new(&o);
+
+	if (v != NULL && verifier_envelope(v, vs->ip ? (struct sockaddr *)&vs->addr : NULL,
+					   vs->helo, vs->mailfrom) != SG_OK)
+		verifier_free(&v);
+	return v;
+}
+
+/* What signetd would answer, when it is not plain acceptance. */
+static void print_verdict(const struct verifier *v)
+{
+	const struct verifier_verdict *d = verifier_verdict(v);
+
+	if (d->action == VERIFIER_QUARANTINE)
+		fprintf(stderr, "signet: signetd would quarantine the message: %s\n", d->text);
+	else if (d->action != VERIFIER_ACCEPT)
+		fprintf(stderr, "signet: signetd would answer: %s %s %s\n",
+			d->rcode, d->xcode, d->text);
 }
 
 static int cmd_verify(int argc, char **argv)
@@ -328,6 +393,9 @@ static int cmd_verify(int argc, char **argv)
 		{ "dns", required_argument, NULL, 'd' },
 		{ "time", required_argument, NULL, 't' },
 		{ "authserv-id", required_argument, NULL, 'a' },
+		{ "ip", required_argument, NULL, 'i' },
+		{ "helo", required_argument, NULL, 'H' },
+		{ "mailfrom", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -340,7 +408,7 @@ static int cmd_verify(int argc, char **argv)
 	int opt, err = 0;
 	FILE *in = stdin;
 
-	while ((opt = getopt_long(argc, argv, "c:d:t:a:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:d:t:a:i:H:f:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': cpath = optarg; break;
 		case 'd': vs.dns = optarg; break;
@@ -356,6 +424,9 @@ static int cmd_verify(int argc, char **argv)
 			break;
 		}
 		case 'a': vs.authserv_id = optarg; break;
+		case 'i': vs.ip = optarg; break;
+		case 'H': vs.helo = optarg; break;
+		case 'f': vs.mailfrom = optarg; break;
 		default: return usage();
 		}
 	}
@@ -370,7 +441,7 @@ static int cmd_verify(int argc, char **argv)
 	} else if (read_all(in, &msg) != 0) {
 		fprintf(stderr, "signet: cannot read the message (over %u bytes?)\n", CLI_MAX_MESSAGE);
 		err = 1;
-	} else if ((v = verifier_new(vs.authserv_id, &vs.vc, vs.resolver, now)) == NULL) {
+	} else if ((v = verify_new(&vs, now)) == NULL) {
 		err = 1;
 	} else {
 		body = feed_headers(to_verifier, v, msg.data ? msg.data : "", msg.len, &err);
@@ -381,6 +452,7 @@ static int cmd_verify(int argc, char **argv)
 			err = 1;
 		} else {
 			printf("%s\n", verifier_ar_line(v));
+			print_verdict(v);
 		}
 	}
 	verifier_free(&v);

@@ -17,12 +17,15 @@
 #include "common/log.h"
 #include "common/path.h"
 #include "dkim/sign.h"
+#include "dmarc/domain.h"
+#include "dmarc/history.h"
 
 /* Settings a file may hold; anything else is an error (a typo must not
  * silently fall back to a default). */
 static const char *const top_keys[] = {
 	"socket", "authserv_id", "internal_hosts", "on_error", "pid_file",
-	"user", "log", "milter", "dns", "signing", "dkim", "verify", NULL
+	"user", "log", "milter", "dns", "signing", "dkim", "verify", "spf",
+	"dmarc", NULL
 };
 static const char *const log_keys[] = { "level", "facility", NULL };
 static const char *const milter_keys[] = { "timeout", NULL };
@@ -33,6 +36,14 @@ static const char *const dns_keys[] = {
 static const char *const verify_keys[] = {
 	"internal", "max_signatures", "min_rsa_bits", "fail_body_length",
 	"clock_skew", NULL
+};
+static const char *const spf_keys[] = {
+	"enabled", "received_spf", "timeout_ms", NULL
+};
+static const char *const dmarc_keys[] = {
+	"enabled", "mode", "public_suffix_list", "reject_failures", "quarantine",
+	"on_temperror", "malformed_from", "override_domains", "override_hosts",
+	"history", NULL
 };
 static const char *const signing_keys[] = {
 	"internal_hosts", "authenticated", "daemon_names", NULL
@@ -327,6 +338,129 @@ static enum sg_status load_top(struct loader *ld, config_t *cf, struct sg_conf *
 	return st;
 }
 
+/* A string setting that must be one of two words: *out = (value == yes). */
+static enum sg_status get_choice(struct loader *ld, const config_setting_t *grp,
+				 const char *name, const char *no, const char *yes,
+				 bool *out)
+{
+	char *v = NULL;
+	enum sg_status st = get_string(ld, grp, name, false, &v);
+
+	if (st != SG_OK || v == NULL)
+		return st;
+	if (strcmp(v, yes) == 0)
+		*out = true;
+	else if (strcmp(v, no) == 0)
+		*out = false;
+	else
+		st = fail(ld, config_setting_get_member(grp, name),
+			  "%s must be \"%s\" or \"%s\"", name, no, yes);
+	free(v);
+	return st;
+}
+
+static enum sg_status load_spf(struct loader *ld, const config_setting_t *g,
+			       struct sg_spf_conf *spf)
+{
+	long long ms = spf->timeout_ms;
+	enum sg_status st;
+
+	if ((st = check_keys(ld, g, spf_keys, "spf")) != SG_OK ||
+	    (st = get_bool(ld, g, "enabled", &spf->enabled)) != SG_OK ||
+	    (st = get_bool(ld, g, "received_spf", &spf->received_spf)) != SG_OK ||
+	    (st = get_int(ld, g, "timeout_ms", 100, 120000, &ms)) != SG_OK)
+		return st;
+	spf->timeout_ms = (unsigned)ms;
+	return SG_OK;
+}
+
+static enum sg_status dmarc_lists(struct loader *ld, const config_setting_t *g,
+				  struct sg_dmarc_conf *d)
+{
+	char **hosts = NULL;
+	size_t nhosts = 0;
+	enum sg_status st;
+	const char *why;
+
+	if ((st = get_strings(ld, g, "override_domains", &d->override_domains,
+			      &d->n_override_domains, NULL)) != SG_OK)
+		return st;
+	for (size_t i = 0; i < d->n_override_domains; i++) {
+		char canon[DNS_MAX_NAME + 1];
+		const char *dom = d->override_domains[i];
+
+		if (dmarc_domain_norm(dom, strlen(dom), canon, &why) != SG_OK)
+			return fail(ld, config_setting_get_member(g, "override_domains"),
+				    "override_domains: '%s': %s", dom, why);
+		free(d->override_domains[i]);
+		if ((d->override_domains[i] = strdup(canon)) == NULL)
+			return SG_E_NOMEM;
+	}
+	if ((st = get_strings(ld, g, "override_hosts", &hosts, &nhosts, NULL)) != SG_OK)
+		return st;
+	if (nhosts > 0 && (d->override_hosts = cidr_list_new()) == NULL)
+		st = SG_E_NOMEM;
+	for (size_t i = 0; i < nhosts && st == SG_OK; i++)
+		if (cidr_list_add(d->override_hosts, hosts[i], &why) != SG_OK)
+			st = fail(ld, config_setting_get_member(g, "override_hosts"),
+				  "override_hosts: '%s': %s", hosts[i], why);
+	free_strings(hosts, nhosts);
+	return st;
+}
+
+static enum sg_status load_dmarc(struct loader *ld, const config_setting_t *g,
+				 struct sg_dmarc_conf *d)
+{
+	bool legacy = d->mode == DMARC_MODE_RFC7489, tag = d->malformed_tag;
+	bool tempfail = d->on_temperror == CONF_ON_ERROR_TEMPFAIL;
+	bool hold = !d->quarantine_header;
+	char *hist = NULL;
+	enum sg_status st;
+
+	if ((st = check_keys(ld, g, dmarc_keys, "dmarc")) != SG_OK ||
+	    (st = get_bool(ld, g, "enabled", &d->enabled)) != SG_OK ||
+	    (st = get_choice(ld, g, "mode", "rfc9989", "rfc7489", &legacy)) != SG_OK ||
+	    (st = get_string(ld, g, "public_suffix_list", true, &d->psl_path)) != SG_OK ||
+	    (st = get_bool(ld, g, "reject_failures", &d->reject_failures)) != SG_OK ||
+	    (st = get_choice(ld, g, "quarantine", "header", "quarantine", &hold)) != SG_OK ||
+	    (st = get_choice(ld, g, "on_temperror", "accept", "tempfail", &tempfail)) != SG_OK ||
+	    (st = get_choice(ld, g, "malformed_from", "reject", "tag", &tag)) != SG_OK ||
+	    (st = dmarc_lists(ld, g, d)) != SG_OK)
+		return st;
+	d->mode = legacy ? DMARC_MODE_RFC7489 : DMARC_MODE_RFC9989;
+	d->quarantine_header = !hold;
+	d->on_temperror = tempfail ? CONF_ON_ERROR_TEMPFAIL : CONF_ON_ERROR_ACCEPT;
+	d->malformed_tag = tag;
+	/* history = "" turns recording off (get_string refuses empty strings). */
+	const config_setting_t *h = config_setting_get_member(g, "history");
+
+	if (h != NULL && config_setting_type(h) == CONFIG_TYPE_STRING &&
+	    config_setting_get_string(h)[0] == '\0') {
+		free(d->history_path);
+		d->history_path = NULL;
+	} else if ((st = get_string(ld, g, "history", true, &hist)) != SG_OK) {
+		return st;
+	} else if (hist != NULL) {
+		free(d->history_path);
+		d->history_path = hist;
+	}
+	return SG_OK;
+}
+
+/* The Public Suffix List, read with the configuration in rfc7489 mode. */
+static enum sg_status load_psl(struct loader *ld, config_t *cf, struct sg_dmarc_conf *d)
+{
+	char err[512];
+
+	if (!d->enabled || d->mode != DMARC_MODE_RFC7489)
+		return SG_OK;
+	if ((d->psl = dmarc_psl_load(d->psl_path, 0, err, sizeof err)) == NULL)
+		return fail(ld, config_setting_lookup(config_root_setting(cf),
+						      "dmarc.public_suffix_list"),
+			    "dmarc mode rfc7489 needs the Public Suffix List: %s", err);
+	return SG_OK;
+}
+
 static enum sg_status load_groups(struct loader *ld, config_t *cf, struct sg_conf *c)
 {
 	config_setting_t *root = config_root_setting(cf);
@@ -418,7 +552,13 @@ static enum sg_status load_groups(struct loader *ld, config_t *cf, struct sg_con
 		c->verify.max_signatures = (unsigned)maxsig;
 		c->verify.min_rsa_bits = (int)bits;
 	}
-	return SG_OK;
+	if ((g = config_setting_get_member(root, "spf")) != NULL &&
+	    (st = load_spf(ld, g, &c->spf)) != SG_OK)
+		return st;
+	if ((g = config_setting_get_member(root, "dmarc")) != NULL &&
+	    (st = load_dmarc(ld, g, &c->dmarc)) != SG_OK)
+		return st;
+	return load_psl(ld, cf, &c->dmarc);
 }
 
 /* A table path as OpenDKIM users write it: "refile:" and "file:" prefixes
@@ -533,11 +673,18 @@ static struct sg_conf *conf_defaults(void)
 	c->dns_max_ttl = 86400;
 	c->dns_negative_ttl = 300;
 	conf_verify_defaults(&c->verify);
+	c->spf = (struct sg_spf_conf){ .enabled = true, .timeout_ms = SPF_MAX_EVAL_MS };
+	c->dmarc.enabled = true;
+	c->dmarc.mode = DMARC_MODE_RFC9989;
+	c->dmarc.psl_path = strdup(DMARC_PSL_DEFAULT_PATH);
+	c->dmarc.reject_failures = true;
+	c->dmarc.on_temperror = CONF_ON_ERROR_ACCEPT;
 	c->sign_internal = true;
 	c->sign_authenticated = true;
 	c->hcanon = DKIM_CANON_RELAXED;
 	c->bcanon = DKIM_CANON_RELAXED;
 	if (c->socket == NULL || c->authserv_id == NULL || c->internal_hosts == NULL ||
+	    c->dmarc.psl_path == NULL ||
 	    cidr_list_add(c->internal_hosts, "127.0.0.0/8", &why) != SG_OK ||
 	    cidr_list_add(c->internal_hosts, "::1/128", &why) != SG_OK) {
 		struct sg_conf *tmp = c;
@@ -629,6 +776,12 @@ void conf_unref(struct sg_conf **cp)
 	free_strings(c->oversign, c->n_oversign);
 	dkim_tables_free(&c->tables);
 	dns_resolver_free(&c->resolver);
+	free(c->dmarc.psl_path);
+	dmarc_psl_free(&c->dmarc.psl);
+	free_strings(c->dmarc.override_domains, c->dmarc.n_override_domains);
+	cidr_list_free(&c->dmarc.override_hosts);
+	free(c->dmarc.history_path);
+	dmarc_history_close(&c->dmarc.history);
 	free(c);
 }
 
@@ -666,6 +819,14 @@ enum sg_status conf_start_resolver(struct sg_conf *c, const char **why)
 	conf_dns_opts(c, &o);
 	c->resolver = dns_resolver_new(&o, why);
 	return c->resolver != NULL ? SG_OK : SG_E_IO;
+}
+
+enum sg_status conf_start_history(struct sg_conf *c, char *why, size_t whylen)
+{
+	if (c->dmarc.history != NULL || !c->dmarc.enabled || c->dmarc.history_path == NULL)
+		return SG_OK;
+	return dmarc_history_open(c->dmarc.history_path, 0, &c->dmarc.history,
+				  why, whylen);
 }
 
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;

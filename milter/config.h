@@ -21,6 +21,10 @@
 #include "common/status.h"
 #include "dkim/canon.h"
 #include "dkim/tables.h"
+#include "dmarc/orgdomain.h"
+#include "dmarc/psl.h"
+
+struct dmarc_history;
 
 #define CONF_DEFAULT_PATH	"/etc/signet/signetd.conf"
 #define CONF_MAX_DNS_SERVERS	8
@@ -35,6 +39,30 @@ struct sg_verify_conf {
 	int min_rsa_bits;
 	bool fail_body_length;		/* content after l= fails the signature */
 	long long clock_skew;		/* seconds, for x= and t= */
+};
+
+/* The spf group: RFC 7208 checks of MAIL FROM and HELO for inbound mail. */
+struct sg_spf_conf {
+	bool enabled;
+	bool received_spf;		/* add a Received-SPF field */
+	unsigned timeout_ms;		/* wall-time bound of one evaluation */
+};
+
+/* The dmarc group: RFC 9989 evaluation and enforcement. */
+struct sg_dmarc_conf {
+	bool enabled;
+	enum dmarc_mode mode;
+	char *psl_path;			/* rfc7489 mode */
+	struct dmarc_psl *psl;		/* loaded with the configuration (rfc7489) */
+	bool reject_failures;		/* false: report only */
+	bool quarantine_header;		/* quarantine = "header": no milter quarantine */
+	enum conf_on_error on_temperror;
+	bool malformed_tag;		/* malformed From: tag instead of reject */
+	char **override_domains;	/* canonical author domains, never enforced */
+	size_t n_override_domains;
+	struct cidr_list *override_hosts;	/* clients never enforced */
+	char *history_path;		/* NULL: no aggregate history */
+	struct dmarc_history *history;	/* conf_start_history; NULL until then */
 };
 
 struct sg_conf {
@@ -59,6 +87,8 @@ struct sg_conf {
 	struct dns_resolver *resolver;	/* conf_start_resolver; NULL until then */
 
 	struct sg_verify_conf verify;
+	struct sg_spf_conf spf;
+	struct sg_dmarc_conf dmarc;
 
 	bool sign_internal;		/* sign for clients in internal_hosts */
 	bool sign_authenticated;	/* sign when {auth_authen} is set */
@@ -86,6 +116,10 @@ enum sg_status conf_load(const char *path, struct sg_conf **out,
 /* Start the configuration's DNS resolver (dns group); call it in the
  * process that serves (after daemonizing). *why is static on failure. */
 enum sg_status conf_start_resolver(struct sg_conf *c, const char **why);
+/* Open the dmarc group's history database, when it names one (signetd
+ * only, after dropping privileges). Failing leaves history NULL and
+ * *why set: the caller logs it, mail still flows. */
+enum sg_status conf_start_history(struct sg_conf *c, char *why, size_t whylen);
 /* The resolver options of the dns group (servers NULL: resolv.conf). */
 void conf_dns_opts(const struct sg_conf *c, struct dns_opts *o);
 /* Defaults of the verify group. */

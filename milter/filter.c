@@ -1,10 +1,11 @@
 /*
  * milter/filter.c -- see filter.h.
  *
- * Protocol: signet asks the MTA to skip HELO, RCPT, DATA and unknown
- * commands and not to wait for replies to connect, MAIL, each header,
+ * Protocol: signet asks the MTA to skip RCPT, DATA and unknown commands
+ * and not to wait for replies to connect, HELO, MAIL, each header,
  * end-of-headers and body chunks (SMFIP_NR_*): only end-of-message is
  * answered, so a message costs one round trip instead of one per header.
+ * HELO is needed for SPF (the HELO identity, and %{h}).
  */
 #include "filter.h"
 
@@ -18,14 +19,15 @@
 
 #include <openssl/crypto.h>
 
+#include "common/limits.h"
 #include "common/log.h"
 #include "config.h"
 #include "signer.h"
 #include "verifier.h"
 
-#define WANT_PROTO (SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN | \
-		    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_EOH | \
-		    SMFIP_NR_BODY | SMFIP_HDR_LEADSPC)
+#define WANT_PROTO (SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN | \
+		    SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_HDR | \
+		    SMFIP_NR_EOH | SMFIP_NR_BODY | SMFIP_HDR_LEADSPC)
 
 static const struct { int stage; const char *names; } want_macros[] = {
 	{ SMFIM_CONNECT, "{daemon_name}" },
@@ -41,6 +43,9 @@ struct conn {
 	struct sg_conf *conf;		/* the configuration this connection started with */
 	unsigned long proto;		/* negotiated SMFIP_* flags */
 	char client[INET6_ADDRSTRLEN + 8];
+	struct sockaddr_storage addr;	/* the client, when over TCP/IP */
+	bool have_addr;
+	char *helo;			/* the last HELO/EHLO name, or NULL */
 	bool internal;			/* client in internal_hosts, or local submission */
 	bool daemon_match;		/* {daemon_name} is a signing daemon */
 	struct signer *sig;		/* the message being signed, or NULL */
@@ -121,7 +126,10 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (!(f0 & SMFIF_CHGHDRS))
 		log_warn("the MTA does not allow changing header fields; forged "
 			 "Authentication-Results fields cannot be removed");
-	*pf0 = SMFIF_ADDHDRS | (f0 & (SMFIF_CHGHDRS | SMFIF_SETSYMLIST));
+	if (!(f0 & SMFIF_QUARANTINE))
+		log_warn("the MTA does not allow the quarantine action; DMARC "
+			 "quarantine policies are only tagged");
+	*pf0 = SMFIF_ADDHDRS | (f0 & (SMFIF_CHGHDRS | SMFIF_SETSYMLIST | SMFIF_QUARANTINE));
 	*pf1 = f1 & WANT_PROTO;
 	*pf2 = 0;
 	*pf3 = 0;
@@ -163,10 +171,42 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 		if (inet_ntop(sa->sa_family, a, c->client, sizeof c->client) == NULL)
 			snprintf(c->client, sizeof c->client, "unknown");
 		c->internal = cidr_list_match(c->conf->internal_hosts, sa);
+		memcpy(&c->addr, sa, sa->sa_family == AF_INET ? sizeof(struct sockaddr_in) :
+							      sizeof(struct sockaddr_in6));
+		c->have_addr = true;
 	}
 	c->daemon_match = in_list(c->conf->daemon_names, c->conf->n_daemon_names,
 				  smfi_getsymval(ctx, "{daemon_name}"));
 	return step_ok(c, SMFIP_NR_CONN);
+}
+
+static sfsistat cb_helo(SMFICTX *ctx, char *name)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	free(c->helo);
+	c->helo = name != NULL ? strndup(name, SG_MAX_ENVELOPE_LEN) : NULL;
+	return step_ok(c, SMFIP_NR_HELO);
+}
+
+static struct verifier *inbound_new(struct conn *c, const char *mailfrom)
+{
+	const struct verifier_opts o = {
+		.authserv_id = c->conf->authserv_id,
+		.verify = &c->conf->verify,
+		.spf = &c->conf->spf,
+		.dmarc = &c->conf->dmarc,
+		.resolver = c->conf->resolver,
+		.now = (long long)time(NULL),
+	};
+	struct verifier *v = verifier_new(&o);
+
+	if (v != NULL && verifier_envelope(v, c->have_addr ? (struct sockaddr *)&c->addr : NULL,
+					   c->helo, mailfrom) != SG_OK)
+		verifier_free(&v);
+	return v;
 }
 
 static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
@@ -187,8 +227,7 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	verify = !(c->internal || authed || c->daemon_match) || c->conf->verify.internal;
 	if (sign && (c->sig = signer_new(c->conf)) == NULL)
 		message_error(c, "out of memory");
-	if (verify && (c->ver = verifier_new(c->conf->authserv_id, &c->conf->verify,
-					     c->conf->resolver, (long long)time(NULL))) == NULL)
+	if (verify && (c->ver = inbound_new(c, argv != NULL ? argv[0] : NULL)) == NULL)
 		message_error(c, "out of memory");
 	return step_ok(c, SMFIP_NR_MAIL);
 }
@@ -283,26 +322,64 @@ static bool remove_ours(SMFICTX *ctx, struct conn *c, const char *qid)
 	return true;
 }
 
-/* Inbound: verify, remove forged results, add ours on top. */
+static bool insert_field(SMFICTX *ctx, struct conn *c, const char *name,
+			 const char *value)
+{
+	char *v = mta_value(value, c->proto & SMFIP_HDR_LEADSPC);
+	bool ok = v != NULL && smfi_insheader(ctx, 0, (char *)name, v) == MI_SUCCESS;
+
+	free(v);
+	return ok;
+}
+
+/* Refuse the message (DMARC reject, malformed From, DMARC tempfail). */
+static sfsistat refuse(SMFICTX *ctx, struct conn *c, const char *qid,
+		       const struct verifier_verdict *d)
+{
+	bool temp = d->action == VERIFIER_TEMPFAIL;
+
+	log_info("%s: %s: client=%s helo=%s %s; %s", qid,
+		   temp ? "tempfailed" : "rejected", c->client,
+		   c->helo != NULL ? c->helo : "", verifier_ar_line(c->ver), d->text);
+	if (smfi_setreply(ctx, (char *)d->rcode, (char *)d->xcode, (char *)d->text) != MI_SUCCESS)
+		log_warn("%s: the MTA did not take the reply text", qid);
+	return temp ? SMFIS_TEMPFAIL : SMFIS_REJECT;
+}
+
+/* Inbound: verify, act on DMARC, remove forged results, add ours on top. */
 static sfsistat verify_eom(SMFICTX *ctx, struct conn *c, const char *qid)
 {
-	const char *why = NULL;
-	char *v;
+	const struct verifier_verdict *d;
+	const char *why = NULL, *rspf;
 
 	if (!c->failed && verifier_eom(c->ver, &why) != SG_OK)
 		message_error(c, why);
+	d = verifier_verdict(c->ver);
+	if (!c->failed) {
+		verifier_record(c->ver, c->conf->dmarc.history, qid);
+		if (d->action == VERIFIER_REJECT || d->action == VERIFIER_TEMPFAIL)
+			return refuse(ctx, c, qid, d);
+	}
 	if (!remove_ours(ctx, c, qid) && c->conf->on_error == CONF_ON_ERROR_TEMPFAIL)
 		message_error(c, "forged Authentication-Results could not be removed");
 	if (c->failed)
 		return fail_safe(ctx, c, qid);
-	v = mta_value(verifier_ar_folded(c->ver), c->proto & SMFIP_HDR_LEADSPC);
-	if (v == NULL || smfi_insheader(ctx, 0, "Authentication-Results", v) != MI_SUCCESS) {
-		free(v);
+	if (!insert_field(ctx, c, "Authentication-Results", verifier_ar_folded(c->ver)) ||
+	    ((rspf = verifier_received_spf(c->ver)) != NULL &&
+	     !insert_field(ctx, c, "Received-SPF", rspf))) {
 		message_error(c, "the MTA refused the Authentication-Results header");
 		return fail_safe(ctx, c, qid);
 	}
-	free(v);
-	log_info("%s: client=%s %s", qid, c->client, verifier_ar_line(c->ver));
+	if (d->action == VERIFIER_QUARANTINE) {
+		if (smfi_quarantine(ctx, (char *)d->text) != MI_SUCCESS)
+			log_warn("%s: the MTA refused to quarantine the message "
+				 "(%s); delivered with its Authentication-Results",
+				 qid, d->text);
+		else
+			log_info("%s: quarantined: %s", qid, d->text);
+	}
+	log_info("%s: client=%s helo=%s %s", qid, c->client,
+		 c->helo != NULL ? c->helo : "", verifier_ar_line(c->ver));
 	return SMFIS_CONTINUE;
 }
 
@@ -373,6 +450,7 @@ static sfsistat cb_close(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	smfi_setpriv(ctx, NULL);
 	message_reset(c);
+	free(c->helo);
 	conf_unref(&c->conf);
 	free(c);
 	/* libmilter ends this thread soon; free OpenSSL's per-thread state
@@ -386,8 +464,9 @@ static sfsistat cb_close(SMFICTX *ctx)
 struct smfiDesc filter_desc = {
 	.xxfi_name = "signet",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
 	.xxfi_connect = cb_connect,
+	.xxfi_helo = cb_helo,
 	.xxfi_envfrom = cb_envfrom,
 	.xxfi_header = cb_header,
 	.xxfi_eoh = cb_eoh,

@@ -75,6 +75,20 @@ static const struct dkim_tables_opts hooks = {
 	.on_created = on_created,
 };
 
+/* The DMARC aggregate history: a database that cannot be opened is
+ * logged, and mail flows on without it (recording must never cost a
+ * message). */
+static void start_history(struct sg_conf *c)
+{
+	char why[512];
+
+	why[0] = '\0';
+	if (conf_start_history(c, why, sizeof why) != SG_OK)
+		log_err("DMARC history disabled: %s", why[0] ? why : "cannot open the database");
+	else if (c->dmarc.history != NULL)
+		log_info("DMARC history: recording to %s", c->dmarc.history_path);
+}
+
 static void reload(void)
 {
 	struct sg_conf *c, *old;
@@ -94,6 +108,7 @@ static void reload(void)
 		conf_unref(&old);
 		return;
 	}
+	start_history(c);
 	if (old != NULL && strcmp(old->socket, c->socket) != 0)
 		log_warn("socket changed to %s; that takes a restart (still on %s)",
 			 c->socket, old->socket);
@@ -319,6 +334,7 @@ int main(int argc, char **argv)
 			conf_unref(&conf);
 			return 1;
 		}
+		start_history(conf);
 	}
 	log_info("signetd listening on %s with %zu keys (%s)", conf->socket,
 		 dkim_tables_nkeys(conf->tables), conf->path);

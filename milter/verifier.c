@@ -13,10 +13,17 @@
 #include "common/limits.h"
 #include "dkim/pubkey.h"
 #include "dkim/verify.h"
+#include "dmarc/author.h"
+#include "dmarc/domain.h"
+#include "dmarc/history.h"
+#include "dmarc/policy.h"
+#include "spf/spf.h"
 
 /* Authentication-Results fields we track per message; an MTA's header
  * limits stop far below this. */
 #define MAX_AR_TRACKED 100000u
+/* DKIM results kept in one aggregate-history record. */
+#define DKIM_MAX_RECORDED 16
 /* header.b: at least this many characters (RFC 6008 section 4). */
 #define HEADER_B_MIN 8
 /* Our value: a handful of results of a few hundred bytes each. */
@@ -25,6 +32,9 @@
 struct verifier {
 	const char *authserv_id;
 	struct dns_resolver *resolver;
+	const struct sg_spf_conf *spf;		/* NULL: no SPF */
+	const struct sg_dmarc_conf *dmarc;	/* NULL: no DMARC */
+	long long now;
 	struct dkim_verifier *dkim;
 	struct buf field;		/* scratch: one "Name: value" */
 	unsigned ar_seen;		/* Authentication-Results fields so far */
@@ -36,28 +46,53 @@ struct verifier {
 	bool eoh_done;
 	bool overflow;			/* header block over the limits: not checked */
 	struct buf folded, line;
+
+	/* The envelope. */
+	bool have_ip;
+	struct spf_ip ip;
+	char *helo, *mailfrom;		/* NULL: unknown */
+	/* From fields: how many, and the first one's value. */
+	unsigned n_from;
+	char *from;
+	size_t from_len;
+
+	bool spf_done;
+	struct spf_smtp_verdicts spfv;
+	struct buf rspf;		/* Received-SPF value */
+
+	bool dmarc_done;
+	bool from_bad;			/* no usable Author Domain */
+	const char *from_why;
+	struct dmarc_authors authors;
+	struct dns_query *prefetch;	/* _dmarc.<author>, warming the cache */
+	struct dmarc_outcome outcome;
+	struct verifier_verdict verdict;
 };
 
-struct verifier *verifier_new(const char *authserv_id,
-			      const struct sg_verify_conf *vc,
-			      struct dns_resolver *resolver, long long now)
+struct verifier *verifier_new(const struct verifier_opts *vo)
 {
 	struct verifier *v = calloc(1, sizeof *v);
 	struct dkim_verify_opts o = {
-		.max_signatures = vc->max_signatures,
-		.min_rsa_bits = vc->min_rsa_bits,
-		.fail_body_length = vc->fail_body_length,
-		.now = now,
-		.clock_skew = vc->clock_skew,
+		.max_signatures = vo->verify->max_signatures,
+		.min_rsa_bits = vo->verify->min_rsa_bits,
+		.fail_body_length = vo->verify->fail_body_length,
+		.now = vo->now,
+		.clock_skew = vo->verify->clock_skew,
 	};
 
 	if (v == NULL)
 		return NULL;
-	v->authserv_id = authserv_id;
-	v->resolver = resolver;
+	v->authserv_id = vo->authserv_id;
+	v->resolver = vo->resolver;
+	v->now = vo->now;
+	if (vo->spf != NULL && vo->spf->enabled)
+		v->spf = vo->spf;
+	if (vo->dmarc != NULL && vo->dmarc->enabled)
+		v->dmarc = vo->dmarc;
 	buf_init(&v->field, SG_MAX_HEADER_BYTES);
 	buf_init(&v->folded, AR_VALUE_CAP);
 	buf_init(&v->line, AR_VALUE_CAP);
+	buf_init(&v->rspf, AR_VALUE_CAP);
 	if ((v->dkim = dkim_verifier_new(&o)) == NULL) {
 		verifier_free(&v);
 		return NULL;
@@ -84,8 +119,40 @@ void verifier_free(struct verifier **vp)
 	buf_free(&v->field);
 	buf_free(&v->folded);
 	buf_free(&v->line);
+	buf_free(&v->rspf);
 	free(v->ours);
+	free(v->helo);
+	free(v->mailfrom);
+	free(v->from);
+	dns_query_free(&v->prefetch);
+	dmarc_outcome_clear(&v->outcome);
 	free(v);
+}
+
+enum sg_status verifier_envelope(struct verifier *v, const struct sockaddr *client,
+				 const char *helo, const char *mailfrom)
+{
+	if (v->eoh_done)
+		return SG_E_STATE;
+	v->have_ip = client != NULL && spf_ip_from_sockaddr(client, &v->ip);
+	free(v->helo);
+	free(v->mailfrom);
+	v->helo = v->mailfrom = NULL;
+	if ((helo != NULL && (v->helo = strndup(helo, SG_MAX_ENVELOPE_LEN)) == NULL) ||
+	    (mailfrom != NULL && (v->mailfrom = strndup(mailfrom, SG_MAX_ENVELOPE_LEN)) == NULL))
+		return SG_E_NOMEM;
+	return SG_OK;
+}
+
+/* Keep the first From field's value (DMARC) and count them all. The
+ * copy is cut just past SG_MAX_FROM_LEN, which dmarc_authors refuses. */
+static enum sg_status note_from(struct verifier *v, const char *value)
+{
+	if (v->n_from++ > 0)
+		return SG_OK;
+	v->from_len = strnlen(value, SG_MAX_FROM_LEN + 1);
+	v->from = strndup(value, v->from_len);
+	return v->from != NULL ? SG_OK : SG_E_NOMEM;
 }
 
 static enum sg_status note_ar(struct verifier *v, const char *value)
@@ -118,6 +185,9 @@ enum sg_status verifier_header(struct verifier *v, const char *name,
 	if (strcasecmp(name, "Authentication-Results") == 0 &&
 	    (st = note_ar(v, value)) != SG_OK)
 		return st;
+	if (v->dmarc != NULL && strcasecmp(name, "From") == 0 &&
+	    (st = note_from(v, value)) != SG_OK)
+		return st;
 	if (v->overflow)
 		return SG_OK;
 	buf_reset(&v->field);
@@ -131,16 +201,10 @@ enum sg_status verifier_header(struct verifier *v, const char *name,
 	return st == SG_E_TOOBIG ? SG_OK : st;
 }
 
-enum sg_status verifier_eoh(struct verifier *v)
+static enum sg_status start_key_lookups(struct verifier *v)
 {
 	enum sg_status st;
 
-	if (v->eoh_done)
-		return SG_E_STATE;
-	v->eoh_done = true;
-	buf_free(&v->field);
-	if (v->overflow)
-		return SG_OK;
 	if ((st = dkim_verifier_eoh(v->dkim)) != SG_OK)
 		return st;
 	v->nsigs = dkim_verifier_count(v->dkim);
@@ -157,6 +221,67 @@ enum sg_status verifier_eoh(struct verifier *v)
 		    (v->queries[i] = dns_query_start(v->resolver, name, DNS_T_TXT)) == NULL)
 			return SG_E_NOMEM;
 	}
+	return SG_OK;
+}
+
+/* The Author Domain(s); the first one's policy lookup starts now so it
+ * runs while SPF is evaluated and the body comes in. */
+static enum sg_status find_authors(struct verifier *v)
+{
+	const char *vals[2] = { v->from, v->from };
+	size_t lens[2] = { v->from_len, v->from_len };
+	char name[DNS_MAX_NAME + 8];
+	enum sg_status st;
+
+	st = dmarc_authors(vals, lens, v->n_from > 2 ? 2 : v->n_from,
+			   DMARC_AUTHOR_REJECT_MULTI, &v->authors);
+	if (st == SG_E_NOMEM)
+		return st;
+	if (st != SG_OK || v->authors.reject) {
+		v->from_bad = true;
+		v->from_why = v->authors.why != NULL ? v->authors.why : "unusable From";
+		return SG_OK;
+	}
+	if (v->resolver == NULL ||
+	    (size_t)snprintf(name, sizeof name, "_dmarc.%s", v->authors.domain[0]) >= sizeof name)
+		return SG_OK;
+	v->prefetch = dns_query_start(v->resolver, name, DNS_T_TXT);
+	return v->prefetch != NULL ? SG_OK : SG_E_NOMEM;
+}
+
+static enum sg_status check_spf(struct verifier *v)
+{
+	struct spf_opts o;
+	const char *why;
+	enum sg_status st;
+
+	spf_opts_default(&o);
+	o.resolver = v->resolver;
+	o.receiver = v->authserv_id;
+	o.now = v->now;
+	o.max_ms = v->spf->timeout_ms;
+	st = spf_check_smtp(&o, &v->ip, v->helo, v->mailfrom, &v->spfv, &why);
+	if (st != SG_OK)
+		return st;
+	v->spf_done = true;
+	return SG_OK;
+}
+
+enum sg_status verifier_eoh(struct verifier *v)
+{
+	enum sg_status st;
+
+	if (v->eoh_done)
+		return SG_E_STATE;
+	v->eoh_done = true;
+	buf_free(&v->field);
+	if (!v->overflow && (st = start_key_lookups(v)) != SG_OK)
+		return st;
+	if (v->dmarc != NULL && (st = find_authors(v)) != SG_OK)
+		return st;
+	if (v->spf != NULL && v->have_ip && v->resolver != NULL &&
+	    (st = check_spf(v)) != SG_OK)
+		return st;
 	return SG_OK;
 }
 
@@ -298,6 +423,47 @@ static enum sg_status put_dkim(struct buf *b, const struct dkim_sig_result *r,
 	return st;
 }
 
+/* The address in a MAIL FROM argument: without <> (RFC 5321 4.1.2). */
+static const char *envelope_addr(const char *mailfrom, char *out, size_t outsz)
+{
+	size_t n;
+
+	if (mailfrom == NULL)
+		return "";
+	n = strlen(mailfrom);
+	if (n >= 2 && mailfrom[0] == '<' && mailfrom[n - 1] == '>') {
+		mailfrom++;
+		n -= 2;
+	}
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, mailfrom, n);
+	out[n] = '\0';
+	return out;
+}
+
+static enum sg_status put_spf(struct verifier *v, struct buf *b, bool fold)
+{
+	const struct spf_verdict *s[2] = { &v->spfv.mailfrom, &v->spfv.helo };
+	char addr[SG_MAX_ENVELOPE_LEN + 1];
+	enum sg_status st = SG_OK;
+
+	envelope_addr(v->mailfrom, addr, sizeof addr);
+	/* A null reverse-path is checked as the HELO identity alone. */
+	for (size_t i = addr[0] == '\0' ? 1 : 0; i < 2 && st == SG_OK; i++) {
+		bool err = s[i]->result == SPF_TEMPERROR || s[i]->result == SPF_PERMERROR;
+
+		if (i == 1 && (v->helo == NULL || v->helo[0] == '\0'))
+			break;
+		st = authres_result(b, "spf", spf_result_name(s[i]->result),
+				    err ? s[i]->reason : NULL, fold);
+		if (st == SG_OK)
+			st = authres_prop(b, "smtp", i == 0 ? "mailfrom" : "helo",
+					  i == 0 ? addr : v->helo);
+	}
+	return st;
+}
+
 static enum sg_status build_ar(struct verifier *v, struct buf *b, bool fold)
 {
 	const struct dkim_sig_result *r;
@@ -309,15 +475,156 @@ static enum sg_status build_ar(struct verifier *v, struct buf *b, bool fold)
 		return st;
 	if ((st = authres_begin(b, v->authserv_id)) != SG_OK)
 		return st;
-	if (v->overflow)
-		return authres_result(b, "dkim", "permerror",
-				      "header block too large to verify", fold);
-	r = dkim_verifier_results(v->dkim, &n);
-	if (n == 0)
-		return authres_result(b, "dkim", "none", NULL, fold);
-	for (size_t i = 0; i < n && st == SG_OK; i++)
-		st = put_dkim(b, r, n, i, fold);
+	if (v->spf_done && (st = put_spf(v, b, fold)) != SG_OK)
+		return st;
+	if (v->overflow) {
+		st = authres_result(b, "dkim", "permerror",
+				    "header block too large to verify", fold);
+	} else {
+		r = dkim_verifier_results(v->dkim, &n);
+		if (n == 0)
+			st = authres_result(b, "dkim", "none", NULL, fold);
+		for (size_t i = 0; i < n && st == SG_OK; i++)
+			st = put_dkim(b, r, n, i, fold);
+	}
+	if (st == SG_OK && v->dmarc_done)
+		st = dmarc_authres(b, &v->outcome, fold);
 	return st;
+}
+
+static enum dmarc_spf_result spf_for_dmarc(enum spf_result r)
+{
+	switch (r) {
+	case SPF_NONE:		return DMARC_SPF_NONE;
+	case SPF_NEUTRAL:	return DMARC_SPF_NEUTRAL;
+	case SPF_PASS:		return DMARC_SPF_PASS;
+	case SPF_FAIL:		return DMARC_SPF_FAIL;
+	case SPF_SOFTFAIL:	return DMARC_SPF_SOFTFAIL;
+	case SPF_TEMPERROR:	return DMARC_SPF_TEMPERROR;
+	case SPF_PERMERROR:	return DMARC_SPF_PERMERROR;
+	}
+	return DMARC_SPF_NONE;
+}
+
+/* Evaluate every Author Domain; the worst outcome is the message's. */
+static enum sg_status run_dmarc(struct verifier *v)
+{
+	const struct dkim_sig_result *r;
+	struct dmarc_dkim_in *dk;
+	struct dmarc_spf_in spf;
+	struct dmarc_opts o = {
+		.mode = v->dmarc->mode, .resolver = v->resolver, .psl = v->dmarc->psl,
+	};
+	size_t n = 0;
+	enum sg_status st = SG_OK;
+
+	v->dmarc_done = true;
+	if (v->from_bad) {
+		dmarc_outcome_permerror(&v->outcome, NULL, v->from_why);
+		return SG_OK;
+	}
+	if (v->resolver == NULL) {
+		dmarc_outcome_permerror(&v->outcome, v->authors.domain[0], "no DNS resolver");
+		v->outcome.result = DMARC_RESULT_TEMPERROR;
+		return SG_OK;
+	}
+	r = v->overflow ? NULL : dkim_verifier_results(v->dkim, &n);
+	if ((dk = calloc(n + 1, sizeof *dk)) == NULL)
+		return SG_E_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		dk[i].domain = r[i].domain;
+		dk[i].pass = r[i].result == DKIM_R_PASS;
+	}
+	spf.domain = v->spfv.mailfrom.domain;
+	spf.result = spf_for_dmarc(v->spfv.mailfrom.result);
+	for (size_t i = 0; i < v->authors.n && st == SG_OK; i++) {
+		struct dmarc_input in = {
+			.author = v->authors.domain[i], .dkim = dk, .n_dkim = n,
+			.spf = v->spf_done ? &spf : NULL,
+		};
+		struct dmarc_outcome one;
+
+		if ((st = dmarc_policy_eval(&o, &in, &one)) != SG_OK)
+			break;
+		if (i == 0 || dmarc_outcome_worse(&one, &v->outcome)) {
+			dmarc_outcome_clear(&v->outcome);
+			v->outcome = one;
+		} else {
+			dmarc_outcome_clear(&one);
+		}
+	}
+	free(dk);
+	return st;
+}
+
+static bool override_domain(const struct sg_dmarc_conf *d, const char *author)
+{
+	for (size_t i = 0; i < d->n_override_domains; i++)
+		if (dmarc_is_under(author, d->override_domains[i]))
+			return true;
+	return false;
+}
+
+/* Local policy that lowers an enforced disposition, or NULL. */
+static const char *local_override(const struct verifier *v)
+{
+	const struct sg_dmarc_conf *d = v->dmarc;
+	char ip[46];
+
+	if (d->override_hosts != NULL && v->have_ip &&
+	    cidr_list_match_text(d->override_hosts, spf_ip_text(&v->ip, ip)))
+		return "local override: trusted forwarder";
+	if (override_domain(d, v->outcome.author))
+		return "local override: local policy";
+	if (!d->reject_failures)
+		return "reporting only";
+	return NULL;
+}
+
+static void reply(struct verifier_verdict *d, enum verifier_action a,
+		  const char *rcode, const char *xcode, const char *fmt,
+		  const char *arg)
+{
+	d->action = a;
+	d->rcode = rcode;
+	d->xcode = xcode;
+	snprintf(d->text, sizeof d->text, fmt, arg);
+}
+
+/* What the DMARC outcome and the local configuration make of the message. */
+static void decide(struct verifier *v)
+{
+	struct dmarc_outcome *o = &v->outcome;
+	struct verifier_verdict *d = &v->verdict;
+
+	d->action = VERIFIER_ACCEPT;
+	if (!v->dmarc_done)
+		return;
+	if (v->from_bad) {
+		if (!v->dmarc->malformed_tag)
+			reply(d, VERIFIER_REJECT, "550", "5.7.1",
+			      "Rejected: malformed From header field (%s)", v->from_why);
+		return;
+	}
+	if (o->result == DMARC_RESULT_TEMPERROR) {
+		if (v->dmarc->on_temperror == CONF_ON_ERROR_TEMPFAIL)
+			reply(d, VERIFIER_TEMPFAIL, "451", "4.7.1",
+			      "DMARC evaluation of %s failed temporarily, try again later",
+			      o->author);
+		return;
+	}
+	if (o->result != DMARC_RESULT_FAIL || o->disposition == DMARC_REQ_NONE)
+		return;
+	if ((o->local_override = local_override(v)) != NULL) {
+		o->disposition = DMARC_REQ_NONE;
+		return;
+	}
+	if (o->disposition == DMARC_REQ_REJECT)
+		reply(d, VERIFIER_REJECT, "550", "5.7.1",
+		      "Rejected by the DMARC policy of %s", o->author);
+	else if (!v->dmarc->quarantine_header)
+		reply(d, VERIFIER_QUARANTINE, NULL, NULL,
+		      "DMARC policy of %s: quarantine", o->author);
 }
 
 enum sg_status verifier_eom(struct verifier *v, const char **why)
@@ -335,12 +642,107 @@ enum sg_status verifier_eom(struct verifier *v, const char **why)
 		*why = "DKIM verification failed internally";
 		return st;
 	}
+	if (v->dmarc != NULL && (st = run_dmarc(v)) != SG_OK) {
+		*why = "DMARC evaluation failed (out of memory)";
+		return st;
+	}
+	decide(v);
 	if (build_ar(v, &v->folded, true) != SG_OK ||
-	    build_ar(v, &v->line, false) != SG_OK) {
+	    build_ar(v, &v->line, false) != SG_OK ||
+	    (v->spf_done && v->spf->received_spf &&
+	     (buf_putc(&v->rspf, ' ') != SG_OK ||
+	      spf_received_spf(&v->rspf, &v->spfv.mailfrom, &v->ip, v->helo,
+			       v->mailfrom, v->authserv_id, true) != SG_OK))) {
 		*why = "cannot build the Authentication-Results field";
 		return SG_E_NOMEM;
 	}
 	return SG_OK;
+}
+
+const struct verifier_verdict *verifier_verdict(const struct verifier *v)
+{
+	return &v->verdict;
+}
+
+const char *verifier_received_spf(const struct verifier *v)
+{
+	return v->rspf.len > 0 ? v->rspf.data : NULL;
+}
+
+static const char *req_or_null(enum dmarc_req r)
+{
+	return r == DMARC_REQ_UNSET ? NULL : dmarc_req_name(r);
+}
+
+static const char *override_code(const char *text)
+{
+	if (text == NULL)
+		return NULL;
+	if (strstr(text, "forwarder") != NULL)
+		return "trusted_forwarder";
+	return "local_policy";
+}
+
+void verifier_record(const struct verifier *v, struct dmarc_history *h,
+		     const char *queue_id)
+{
+	const struct dmarc_outcome *o = &v->outcome;
+	const struct dkim_sig_result *r = NULL;
+	struct dmarc_history_dkim dk[DKIM_MAX_RECORDED];
+	struct dmarc_history_rec rec;
+	char ip[46], addr[SG_MAX_ENVELOPE_LEN + 1], rua[1024];
+	const char *at;
+	size_t n = 0, nd = 0, len = 0;
+
+	if (h == NULL || !v->dmarc_done ||
+	    (o->result != DMARC_RESULT_PASS && o->result != DMARC_RESULT_FAIL))
+		return;
+	if (!v->overflow)
+		r = dkim_verifier_results(v->dkim, &n);
+	for (size_t i = 0; i < n && nd < DKIM_MAX_RECORDED; i++, nd++)
+		dk[nd] = (struct dmarc_history_dkim){
+			.domain = r[i].domain, .selector = r[i].selector,
+			.result = dkim_result_name(r[i].result),
+		};
+	rua[0] = '\0';
+	for (size_t i = 0; i < o->record.n_rua && len < sizeof rua; i++)
+		len += (size_t)snprintf(rua + len, sizeof rua - len, "%s%s",
+					i > 0 ? "," : "", o->record.rua[i]);
+	envelope_addr(v->mailfrom, addr, sizeof addr);
+	at = strrchr(addr, '@');
+	rec = (struct dmarc_history_rec){
+		.time = v->now,
+		.queue_id = queue_id,
+		.source_ip = v->have_ip ? spf_ip_text(&v->ip, ip) : "",
+		.header_from = o->author,
+		.envelope_from = at != NULL ? at + 1 : "",
+		.policy_domain = o->policy_domain,
+		.policy = dmarc_req_name(o->policy),
+		.policy_tag = dmarc_policy_tag_name(o->policy_tag),
+		.testing = o->testing,
+		.result = dmarc_result_name(o->result),
+		.disposition = dmarc_req_name(o->disposition),
+		.override = override_code(o->local_override),
+		.dkim_aligned = o->dkim_aligned,
+		.spf_aligned = o->spf_aligned,
+		.dkim = dk,
+		.n_dkim = nd,
+		.spf_domain = v->spf_done ? v->spfv.mailfrom.domain : NULL,
+		.spf_scope = v->spf_done ? (addr[0] == '\0' ? "helo" : "mfrom") : NULL,
+		.spf_result = v->spf_done ? spf_result_name(v->spfv.mailfrom.result) : NULL,
+		.rua = rua[0] != '\0' ? rua : NULL,
+		.adkim = o->record.adkim_strict ? "s" : "r",
+		.aspf = o->record.aspf_strict ? "s" : "r",
+		.p = req_or_null(o->record.p),
+		.sp = req_or_null(o->record.sp),
+		.np = req_or_null(o->record.np),
+	};
+	dmarc_history_add(h, &rec);
+}
+
+const char *verifier_author(const struct verifier *v)
+{
+	return v->dmarc_done ? v->outcome.author : "";
 }
 
 const char *verifier_ar_folded(const struct verifier *v)

@@ -238,8 +238,11 @@ printf 'own %s:own:%s\n' "$D" "$K/own.pem" >"$T/signetd/KeyTable"
 printf '*@%s own\n' "$D" >"$T/signetd/SigningTable"
 SD_PORT=$(sg_free_port)
 # A short timeout: timeout_ms * tries (default 2) bounds the wait on the
-# TIMEOUT name.
-sg_write_inbound_conf "$T/signetd/signetd.conf" "$SD_PORT" "$DNS_PORT" 1000
+# TIMEOUT name. Messages with two From fields are tagged, not refused
+# (dmarc.malformed_from), so their DKIM verdicts can be checked here; the
+# refusal itself is tests/dmarc/milter.sh's and inbound.sh's.
+sg_write_inbound_conf "$T/signetd/signetd.conf" "$SD_PORT" "$DNS_PORT" 1000 "" \
+	'dmarc = { malformed_from = "tag"; };'
 if out=$("$SIGNETD" -t -c "$T/signetd/signetd.conf" 2>&1); then
 	ok "signetd -t accepts a configuration with dns.servers"
 else
