@@ -92,6 +92,56 @@ static void test_verify_group(void)
 	conf_unref(&c);
 }
 
+static void test_spf_dmarc_groups(void)
+{
+	static const char text[] =
+		"spf = { enabled = false; received_spf = true; timeout_ms = 5000; };\n"
+		"dmarc = { mode = \"rfc7489\"; reject_failures = false; quarantine = \"header\";\n"
+		"  on_temperror = \"tempfail\"; malformed_from = \"tag\";\n"
+		"  override_domains = [ \"Lists.EXAMPLE.org.\" ];\n"
+		"  override_hosts = [ \"192.0.2.0/24\", \"2001:db8::/32\" ];\n"
+		"  history = \"state/dmarc.db\"; };\n"
+		"dkim = { key_table = \"KeyTable\"; signing_table = \"SigningTable\"; };\n";
+	struct sg_conf *c = NULL;
+	char err[512] = "", path[512], want[600];
+
+	/* Defaults first. */
+	snprintf(path, sizeof path, "%s/good.conf", dir);
+	T_EXPECT(conf_load(path, &c, err, sizeof err, NULL) == SG_OK, err);
+	if (c != NULL) {
+		T_EXPECT(c->spf.enabled && !c->spf.received_spf && c->spf.timeout_ms == 20000,
+			 "spf-defaults");
+		T_EXPECT(c->dmarc.enabled && c->dmarc.mode == DMARC_MODE_RFC9989 &&
+			 c->dmarc.reject_failures && !c->dmarc.quarantine_header &&
+			 c->dmarc.on_temperror == CONF_ON_ERROR_ACCEPT &&
+			 !c->dmarc.malformed_tag && c->dmarc.history_path == NULL &&
+			 c->dmarc.psl == NULL, "dmarc-defaults");
+		conf_unref(&c);
+	}
+	snprintf(path, sizeof path, "%s/dmarc.conf", dir);
+	put("dmarc.conf", text, 0644);
+	T_EXPECT(conf_load(path, &c, err, sizeof err, NULL) == SG_OK, err);
+	if (c == NULL)
+		return;
+	T_EXPECT(!c->spf.enabled && c->spf.received_spf && c->spf.timeout_ms == 5000,
+		 "spf-group");
+	T_EXPECT(c->dmarc.mode == DMARC_MODE_RFC7489 && c->dmarc.psl != NULL &&
+		 !c->dmarc.reject_failures && c->dmarc.quarantine_header &&
+		 c->dmarc.on_temperror == CONF_ON_ERROR_TEMPFAIL && c->dmarc.malformed_tag,
+		 "dmarc-group");
+	T_EXPECT(c->dmarc.n_override_domains == 1 &&
+		 strcmp(c->dmarc.override_domains[0], "lists.example.org") == 0,
+		 "override-domain-canonical");
+	T_EXPECT(cidr_list_match_text(c->dmarc.override_hosts, "192.0.2.77") &&
+		 cidr_list_match_text(c->dmarc.override_hosts, "2001:db8::1") &&
+		 !cidr_list_match_text(c->dmarc.override_hosts, "198.51.100.1"),
+		 "override-hosts");
+	snprintf(want, sizeof want, "%s/state/dmarc.db", dir);
+	T_EXPECT(c->dmarc.history_path != NULL && strcmp(c->dmarc.history_path, want) == 0,
+		 "history-path-relative-to-config");
+	conf_unref(&c);
+}
+
 static void test_errors(void)
 {
 	static const struct { const char *label, *text, *want; } cases[] = {
@@ -123,6 +173,21 @@ static void test_errors(void)
 		  "verify = { min_rsa_bits = 512; };\n", "bad.conf:1: 'min_rsa_bits' must be between 1024" },
 		{ "dns-tries-zero",
 		  "dns = { tries = 0; };\n", "bad.conf:1: 'tries' must be between 1" },
+		{ "spf-unknown", "spf = { helo = true; };\n",
+		  "bad.conf:1: unknown setting 'helo' in spf" },
+		{ "dmarc-mode", "dmarc = {\n mode = \"rfc7490\";\n};\n",
+		  "bad.conf:2: mode must be \"rfc9989\" or \"rfc7489\"" },
+		{ "dmarc-quarantine", "dmarc = { quarantine = \"discard\"; };\n",
+		  "bad.conf:1: quarantine must be" },
+		{ "dmarc-temperror", "dmarc = { on_temperror = \"reject\"; };\n",
+		  "bad.conf:1: on_temperror must be \"accept\" or \"tempfail\"" },
+		{ "dmarc-override-domain", "dmarc = { override_domains = [ \"bad domain\" ]; };\n",
+		  "bad.conf:1: override_domains: 'bad domain'" },
+		{ "dmarc-override-host", "dmarc = { override_hosts = [ \"300.1.1.1\" ]; };\n",
+		  "bad.conf:1: override_hosts: '300.1.1.1'" },
+		{ "dmarc-psl-missing",
+		  "dmarc = { mode = \"rfc7489\";\n public_suffix_list = \"/nonexistent/psl.dat\"; };\n",
+		  "needs the Public Suffix List" },
 		{ "missing-keytable",
 		  "dkim = {\n key_table = \"NoSuchTable\";\n signing_table = \"SigningTable\";\n};\n",
 		  "NoSuchTable" },
@@ -254,6 +319,7 @@ int main(void)
 
 	test_good();
 	test_verify_group();
+	test_spf_dmarc_groups();
 	test_errors();
 	test_refile_prefix();
 	test_unsafe_key();
