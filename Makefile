@@ -46,7 +46,7 @@ TEST_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_LIB))
 BINS := $(BUILD)/signetd $(BUILD)/signet $(BUILD)/miltc $(BUILD)/loadgen
 
 .SECONDARY:
-.PHONY: all deps run check unit integration interop postfix inbound conformance spf-suite dmarc-suite fuzz fuzz-build bench clean
+.PHONY: all deps run check unit integration interop postfix inbound history dmarc-milter conformance spf-suite dmarc-suite fuzz fuzz-build bench clean
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -96,6 +96,12 @@ unit: $(UNIT_BINS)
 
 inbound: all
 	@SIGNET_BUILD=$(BUILD) bash tests/integration/inbound.sh
+
+history: all
+	@SIGNET_BUILD=$(BUILD) bash tests/integration/history.sh
+
+dmarc-milter: all
+	@SIGNET_BUILD=$(BUILD) bash tests/dmarc/milter.sh
 
 conformance: all
 	@SIGNET_BUILD=$(BUILD) bash tests/conformance/run.sh

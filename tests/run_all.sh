@@ -92,6 +92,7 @@ if [ -f tests/integration/run.sh ]; then
 fi
 run_part interop 1500 bash tests/interop/run.sh
 run_part inbound 900 bash tests/integration/inbound.sh
+run_part history 600 bash tests/integration/history.sh
 run_part interop/verify_in 2400 bash tests/interop/verify_in.sh
 run_part conformance 1800 bash tests/conformance/run.sh
 run_part spf 1200 bash tests/spf/run.sh
