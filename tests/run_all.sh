@@ -97,6 +97,7 @@ run_part interop/verify_in 2400 bash tests/interop/verify_in.sh
 run_part conformance 1800 bash tests/conformance/run.sh
 run_part spf 1200 bash tests/spf/run.sh
 run_part dmarc 1200 bash tests/dmarc/run.sh
+run_part dmarc-milter 900 bash tests/dmarc/milter.sh
 run_part postfix 600 bash tests/integration/postfix.sh
 
 # 5. fuzz smoke run, or valgrind under SANITIZE=1
