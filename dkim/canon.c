@@ -12,12 +12,26 @@
  *   data follows on the same line and disappears at the line end.
  * Output goes through a 16 KB block; the sink sees few large writes.
  * dkim_canon_length() counts every canonical byte, also past l=.
+ *
+ * Speed: most body text is canonical as it stands (lines of data ending
+ * in CRLF; relaxed: with single SPs between words), so canon_run()
+ * finds the longest such stretch, across lines, 64 bytes per step, and
+ * it goes out as one block. Only the exceptions (blank lines, bare LF,
+ * a CR at the end of a chunk; relaxed: WSP runs, WSP before a line end,
+ * bare CR) take the byte-wise state machine. Relaxed, byte by byte,
+ * every SP was a branch the CPU could not predict: 100 KB of text took
+ * some 200 us, more than its SHA-256.
  */
 #include "canon.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define CANON_BLOCK	16384		/* bytes handed to the sink at once */
 
@@ -134,43 +148,7 @@ static void line_end(struct dkim_canon *c)
 	}
 }
 
-/* ---- simple ------------------------------------------------------------ */
-
-static void simple_data(struct dkim_canon *c, const unsigned char *p, size_t n)
-{
-	if (n == 0)
-		return;
-	line_start(c);
-	emit(c, p, n);
-}
-
-/* Lines end at LF; a CR just before the LF belongs to the line end. */
-static void simple_chunk(struct dkim_canon *c, const unsigned char *p,
-			 const unsigned char *end)
-{
-	while (p < end) {
-		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n;
-
-		if (nl == NULL) {
-			n = (size_t)(end - p);
-			if (p[n - 1] == '\r') {		/* decided next time */
-				c->cr = true;
-				n--;
-			}
-			simple_data(c, p, n);
-			return;
-		}
-		n = (size_t)(nl - p);
-		if (n > 0 && nl[-1] == '\r')
-			n--;
-		simple_data(c, p, n);
-		line_end(c);
-		p = nl + 1;
-	}
-}
-
-/* ---- relaxed ----------------------------------------------------------- */
+/* ---- runs: stretches that are canonical as they stand ----------------- */
 
 static bool is_wsp(unsigned char b)
 {
@@ -183,8 +161,117 @@ static bool is_plain(unsigned char b)
 	return b > ' ' || (b != ' ' && b != '\t' && b != '\r' && b != '\n');
 }
 
-static void relaxed_data(struct dkim_canon *c, const unsigned char *p,
-			 size_t n)
+/* Whether q, inside a run that began at p, is still canonical as it
+ * stands. Both modes: the CR of a CRLF ending a line that has data (a
+ * blank line may be trailing: held back) and the LF of such a CRLF.
+ * Simple: any other byte but LF (a bare CR is data). Relaxed: plain
+ * data, and a single SP with data after it. At p itself no CR or LF
+ * (whether the line has data is not known there) and, relaxed, no SP
+ * (it may continue a WSP run from before). */
+static bool run_byte(bool relaxed, const unsigned char *p,
+		     const unsigned char *q, const unsigned char *end)
+{
+	switch (*q) {
+	case ' ':
+		return !relaxed || (q > p && q + 1 < end && is_plain(q[1]));
+	case '\t':
+		return !relaxed;
+	case '\r':
+		if (q == p || q + 1 == end)
+			return false;
+		if (q[1] == '\n')
+			return q[-1] != '\n';
+		return !relaxed;
+	case '\n':
+		return q > p && q[-1] == '\r';
+	default:
+		return true;
+	}
+}
+
+/* SP, HTAB, CR and LF among the 64 bytes at p: bit i is byte p[i]. */
+struct run_bits {
+	uint64_t sp, tab, cr, lf;
+};
+
+#if defined(__SSE2__)
+/* Bit i set where byte i of v is b. */
+static uint64_t eq16(__m128i v, char b)
+{
+	return (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b)));
+}
+
+static void run_classify(const unsigned char *p, struct run_bits *k)
+{
+	*k = (struct run_bits){ 0, 0, 0, 0 };
+	for (int i = 0; i < 4; i++) {
+		__m128i v = _mm_loadu_si128((const void *)(p + 16 * i));
+
+		k->sp |= eq16(v, ' ') << 16 * i;
+		k->tab |= eq16(v, '\t') << 16 * i;
+		k->cr |= eq16(v, '\r') << 16 * i;
+		k->lf |= eq16(v, '\n') << 16 * i;
+	}
+}
+#else
+static void run_classify(const unsigned char *p, struct run_bits *k)
+{
+	*k = (struct run_bits){ 0, 0, 0, 0 };
+	for (int i = 0; i < 64; i++) {
+		k->sp |= (uint64_t)(p[i] == ' ') << i;
+		k->tab |= (uint64_t)(p[i] == '\t') << i;
+		k->cr |= (uint64_t)(p[i] == '\r') << i;
+		k->lf |= (uint64_t)(p[i] == '\n') << i;
+	}
+}
+#endif
+
+/* run_byte() for the 64 bytes at q at once (q[-1] and q[64] exist, and
+ * q > p): bit i set where q[i] is not taken. */
+static uint64_t block_stops(bool relaxed, const unsigned char *q)
+{
+	struct run_bits k;
+	uint64_t special, next, lf_next, lf_prev, cr_prev, ok;
+
+	run_classify(q, &k);
+	lf_next = k.lf >> 1 | (uint64_t)(q[64] == '\n') << 63;
+	lf_prev = k.lf << 1 | (uint64_t)(q[-1] == '\n');
+	cr_prev = k.cr << 1 | (uint64_t)(q[-1] == '\r');
+	ok = (k.cr & lf_next & ~lf_prev) | (k.lf & cr_prev);
+	if (!relaxed) {
+		special = k.cr | k.lf;
+		return special & ~(ok | (k.cr & ~lf_next));
+	}
+	special = k.sp | k.tab | k.cr | k.lf;
+	next = special >> 1 | (uint64_t)!is_plain(q[64]) << 63;
+	return special & ~(ok | (k.sp & ~next));
+}
+
+/* The end of the canonical run at p (p itself when there is none). */
+static const unsigned char *canon_run(bool relaxed, const unsigned char *p,
+				      const unsigned char *end)
+{
+	const unsigned char *q = p;
+
+	if (q == end || !run_byte(relaxed, p, q, end))
+		return q;
+	q++;
+	while (end - q > 64) {
+		uint64_t stops = block_stops(relaxed, q);
+
+		if (stops != 0)
+			return q + __builtin_ctzll(stops);
+		q += 64;
+	}
+	while (q < end && run_byte(relaxed, p, q, end))
+		q++;
+	return q;
+}
+
+/* Write n canonical bytes (a run, or one byte of data): after held-back
+ * empty lines and, relaxed, a pending WSP run as one SP. A run that ends
+ * in LF ends the line. */
+static void put_run(struct dkim_canon *c, const unsigned char *p, size_t n)
 {
 	line_start(c);
 	if (c->wsp) {
@@ -192,24 +279,27 @@ static void relaxed_data(struct dkim_canon *c, const unsigned char *p,
 		emit(c, " ", 1);
 	}
 	emit(c, p, n);
+	if (p[n - 1] == '\n')
+		c->data = false;
 }
 
-static void relaxed_chunk(struct dkim_canon *c, const unsigned char *p,
-			  const unsigned char *end)
-{
-	while (p < end) {
-		const unsigned char *q = p;
+/* ---- both modes ------------------------------------------------------- */
 
-		/* plain bytes, and single SPs between them, are canonical */
-		while (q < end && (is_plain(*q) || (*q == ' ' && q > p &&
-			q + 1 < end && is_plain(q[1]))))
-			q++;
+/* Runs go out whole; whatever stops one is taken here one step at a
+ * time. Lines end at LF; a CR just before the LF belongs to the line
+ * end; any other CR is data. */
+static void body_chunk(struct dkim_canon *c, const unsigned char *p,
+		       const unsigned char *end)
+{
+	bool relaxed = c->mode == DKIM_CANON_RELAXED;
+
+	while (p < end) {
+		const unsigned char *q = canon_run(relaxed, p, end);
+
 		if (q > p) {
-			relaxed_data(c, p, (size_t)(q - p));
+			put_run(c, p, (size_t)(q - p));
 			p = q;
-			continue;
-		}
-		if (is_wsp(*p)) {
+		} else if (is_wsp(*p)) {		/* relaxed only */
 			c->wsp = true;
 			p++;
 		} else if (*p == '\n') {
@@ -222,7 +312,7 @@ static void relaxed_chunk(struct dkim_canon *c, const unsigned char *p,
 			line_end(c);
 			p += 2;
 		} else {				/* bare CR: data */
-			relaxed_data(c, p, 1);
+			put_run(c, p, 1);
 			p++;
 		}
 	}
@@ -242,10 +332,7 @@ static size_t settle_cr(struct dkim_canon *c, const unsigned char *p,
 		line_end(c);
 		return 1;
 	}
-	if (c->mode == DKIM_CANON_SIMPLE)
-		simple_data(c, &cr, 1);
-	else
-		relaxed_data(c, &cr, 1);
+	put_run(c, &cr, 1);
 	return 0;
 }
 
@@ -263,10 +350,7 @@ enum sg_status dkim_canon_body(struct dkim_canon *c, const void *p, size_t n)
 		s += used;
 		n -= used;
 	}
-	if (c->mode == DKIM_CANON_SIMPLE)
-		simple_chunk(c, s, s + n);
-	else
-		relaxed_chunk(c, s, s + n);
+	body_chunk(c, s, s + n);
 	return c->st;
 }
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -603,6 +604,22 @@ const char *dkim_alg_name(enum dkim_alg alg)
 	case DKIM_ALG_ED25519_SHA256:	return "ed25519-sha256";
 	}
 	return "unknown";
+}
+
+/* Fetched on first use and kept for the life of the process (never
+ * freed: hashing may go on until exit). */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+}
+
+const EVP_MD *dkim_sha256(void)
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	return sha256_md != NULL ? sha256_md : EVP_sha256();
 }
 
 void dkim_key_free(struct dkim_privkey **kp)

@@ -48,5 +48,10 @@ const char *dkim_alg_name(enum dkim_alg alg);
 char *dkim_key_txt(const struct dkim_privkey *k);
 /* Free *kp and set it to NULL; a NULL *kp is fine. */
 void dkim_key_free(struct dkim_privkey **kp);
+/* SHA-256 for EVP_DigestInit_ex, fetched once from the default provider
+ * and shared by all threads. EVP_sha256() would be looked up again in
+ * the provider store (locks, name map) at every init, several times a
+ * message. */
+const EVP_MD *dkim_sha256(void);
 
 #endif

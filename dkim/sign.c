@@ -53,7 +53,7 @@ struct dkim_bodyhash *dkim_bodyhash_new(enum dkim_canon_mode mode,
 	if (bh == NULL)
 		return NULL;
 	if ((bh->md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(bh->md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestInit_ex(bh->md, dkim_sha256(), NULL) != 1 ||
 	    (bh->canon = dkim_canon_new(mode, body_limit, bh_sink,
 					bh->md)) == NULL) {
 		dkim_bodyhash_free(&bh);
@@ -435,7 +435,7 @@ static enum sg_status hh_init(struct hhash *hh, const struct dkim_privkey *k)
 	if (hh->pkey == NULL || (hh->md = EVP_MD_CTX_new()) == NULL)
 		return SG_E_CRYPTO;
 	if (hh->alg == DKIM_ALG_ED25519_SHA256)
-		return EVP_DigestInit_ex(hh->md, EVP_sha256(), NULL) == 1 ?
+		return EVP_DigestInit_ex(hh->md, dkim_sha256(), NULL) == 1 ?
 		       SG_OK : SG_E_CRYPTO;
 	if (EVP_DigestSignInit(hh->md, &pctx, EVP_sha256(), NULL,
 			       hh->pkey) != 1 ||

@@ -117,7 +117,7 @@ static struct bodyh *bodyh_new(enum dkim_canon_mode mode, long long limit)
 	b->mode = mode;
 	b->limit = limit;
 	if ((b->md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(b->md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestInit_ex(b->md, dkim_sha256(), NULL) != 1 ||
 	    (b->canon = dkim_canon_new(mode, limit, bh_sink, b->md)) == NULL)
 		bodyh_free(&b);
 	return b;
@@ -601,7 +601,7 @@ static int check_header(const struct dkim_verifier *v, const struct vsig *s,
 	if (used == NULL || (hh.md = EVP_MD_CTX_new()) == NULL)
 		goto out;
 	if (hh.alg == DKIM_ALG_ED25519_SHA256 ?
-	    EVP_DigestInit_ex(hh.md, EVP_sha256(), NULL) != 1 :
+	    EVP_DigestInit_ex(hh.md, dkim_sha256(), NULL) != 1 :
 	    (EVP_DigestVerifyInit(hh.md, &pctx, EVP_sha256(), NULL, pkey) != 1 ||
 	     EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0))
 		goto out;
