@@ -677,6 +677,7 @@ static void check_sig(const struct dkim_verifier *v, struct vsig *s,
 	enum dkim_result res;
 	const char *why = key_problem(v, s, r, &res);
 	long long l = s->sig.l;
+	size_t nfrom;
 	int ok;
 
 	if (why != NULL) {
@@ -691,8 +692,12 @@ static void check_sig(const struct dkim_verifier *v, struct vsig *s,
 		decide(s, r, DKIM_R_TEMPERROR, "signature check failed (internal error)");
 	} else if (ok == 0) {
 		decide(s, r, DKIM_R_FAIL, "signature did not verify");
-	} else if (count_from(v) > 1) {
+	} else if ((nfrom = count_from(v)) > 1) {
 		decide(s, r, DKIM_R_FAIL, "more than one From field");
+	} else if (nfrom == 0) {
+		/* RFC 5322 requires one; a signature over its absence must
+		 * not vouch for an author (RFC 6376 5.4, 8.15). */
+		decide(s, r, DKIM_R_FAIL, "no From field");
 	} else if (l >= 0 && (unsigned long long)l < b->total) {
 		if (v->o.fail_body_length)
 			decide(s, r, DKIM_R_FAIL, "content after l=");

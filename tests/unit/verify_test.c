@@ -696,6 +696,23 @@ static void test_second_from(void)
 	}
 }
 
+/* A message without a From field, signed over its absence (h= names
+ * From): the signature verifies, but must not pass -- there is no
+ * author for it to vouch for. */
+static void test_no_from(void)
+{
+	struct msg m;
+	struct run r;
+
+	base(&m);
+	msg_replace(&m, "From", "X-Was-From: Joe <joe@example.com>");
+	craft(&m, rsa1024.priv, DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE, -1, H_STD, TPL(""));
+	run(&r, &m, NULL, keys_std, NELEM(keys_std), 0);
+	expect(&r, 0, DKIM_R_FAIL, "no From field", "no-from-field-fails");
+	run_free(&r);
+	msg_free(&m);
+}
+
 /* ---- crafted signatures ------------------------------------------------------------ */
 
 struct crafted {
@@ -1745,6 +1762,7 @@ int main(void)
 	test_round_trip();
 	test_tamper();
 	test_second_from();
+	test_no_from();
 	test_crafted_tags();
 	test_b_not_base64();
 	test_times();
