@@ -83,7 +83,7 @@ $(BUILD)/tests/%_test: $(BUILD)/obj/tests/unit/%_test.o $(BUILD)/libsignet.a
 FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) -lssl -lcrypto -lcares -lpthread
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) -lssl -lcrypto -lcares -lsqlite3 -lpthread
 
 deps:
 	@bash tests/lib/deps.sh
