@@ -392,6 +392,29 @@ enum sg_status dmarc_policy_eval(const struct dmarc_opts *o,
 	return st;
 }
 
+enum sg_status dmarc_policy_eval_authors(const struct dmarc_opts *o,
+					 const struct dmarc_authors *au,
+					 const struct dmarc_input *in,
+					 struct dmarc_outcome *out)
+{
+	for (size_t i = 0; i < au->n; i++) {
+		struct dmarc_input one_in = *in;
+		struct dmarc_outcome one;
+		enum sg_status st;
+
+		one_in.author = au->domain[i];
+		if ((st = dmarc_policy_eval(o, &one_in, &one)) != SG_OK)
+			return st;
+		if (i == 0 || dmarc_outcome_worse(&one, out)) {
+			dmarc_outcome_clear(out);
+			*out = one;		/* takes the record's strings */
+		} else {
+			dmarc_outcome_clear(&one);
+		}
+	}
+	return SG_OK;
+}
+
 void dmarc_outcome_permerror(struct dmarc_outcome *out, const char *author,
 			     const char *reason)
 {

@@ -35,6 +35,7 @@
 #include "common/buf.h"
 #include "common/dns.h"
 #include "common/status.h"
+#include "author.h"
 #include "orgdomain.h"
 #include "psl.h"
 #include "record.h"
@@ -126,6 +127,14 @@ struct dmarc_outcome {
 enum sg_status dmarc_policy_eval(const struct dmarc_opts *o,
 				 const struct dmarc_input *in,
 				 struct dmarc_outcome *out);
+/* Every Author Domain of au (RFC 9989 5.3.1: a From with several
+ * mailboxes) with in's DKIM and SPF inputs (in->author is not read):
+ * *out gets the worst outcome (dmarc_outcome_worse), replacing what it
+ * held. SG_OK, or SG_E_NOMEM. */
+enum sg_status dmarc_policy_eval_authors(const struct dmarc_opts *o,
+					 const struct dmarc_authors *au,
+					 const struct dmarc_input *in,
+					 struct dmarc_outcome *out);
 /* A permerror outcome for a message whose From gives no usable author
  * (dmarc/author.h); author may be NULL. */
 void dmarc_outcome_permerror(struct dmarc_outcome *out, const char *author,

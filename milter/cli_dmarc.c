@@ -204,6 +204,9 @@ static int evaluate(const struct args *a, const struct dmarc_authors *au,
 		    struct dmarc_outcome *worst)
 {
 	struct dmarc_opts o = { .mode = a->mode };
+	const struct dmarc_input in = {
+		.dkim = a->dkim, .n_dkim = a->n_dkim, .spf = a->have_spf ? &a->spf : NULL,
+	};
 	struct dmarc_psl *psl = NULL;
 	char err[512];
 	int rc = 0;
@@ -219,22 +222,9 @@ static int evaluate(const struct args *a, const struct dmarc_authors *au,
 		dmarc_psl_free(&psl);
 		return 1;
 	}
-	for (size_t i = 0; i < au->n && rc == 0; i++) {
-		struct dmarc_input in = {
-			.author = au->domain[i], .dkim = a->dkim, .n_dkim = a->n_dkim,
-			.spf = a->have_spf ? &a->spf : NULL,
-		};
-		struct dmarc_outcome one;
-
-		if (dmarc_policy_eval(&o, &in, &one) != SG_OK) {
-			fprintf(stderr, "signet: out of memory\n");
-			rc = 1;
-		} else if (i == 0 || dmarc_outcome_worse(&one, worst)) {
-			dmarc_outcome_clear(worst);
-			*worst = one;		/* takes the record's strings */
-		} else {
-			dmarc_outcome_clear(&one);
-		}
+	if (dmarc_policy_eval_authors(&o, au, &in, worst) != SG_OK) {
+		fprintf(stderr, "signet: out of memory\n");
+		rc = 1;
 	}
 	dns_resolver_free(&o.resolver);
 	dmarc_psl_free(&psl);

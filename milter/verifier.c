@@ -29,6 +29,8 @@
 /* Our value: a handful of results of a few hundred bytes each. */
 #define AR_VALUE_CAP (64u * 1024)
 
+struct override;
+
 struct verifier {
 	const char *authserv_id;
 	struct dns_resolver *resolver;
@@ -66,6 +68,7 @@ struct verifier {
 	struct dmarc_authors authors;
 	struct dns_query *prefetch;	/* _dmarc.<author>, warming the cache */
 	struct dmarc_outcome outcome;
+	const struct override *override;	/* lowered the disposition, or NULL */
 	struct verifier_verdict verdict;
 };
 
@@ -423,22 +426,11 @@ static enum sg_status put_dkim(struct buf *b, const struct dkim_sig_result *r,
 	return st;
 }
 
-/* The address in a MAIL FROM argument: without <> (RFC 5321 4.1.2). */
+/* The reverse-path of MAIL FROM into out ("" for the null path). */
 static const char *envelope_addr(const char *mailfrom, char *out, size_t outsz)
 {
-	size_t n;
-
-	if (mailfrom == NULL)
-		return "";
-	n = strlen(mailfrom);
-	if (n >= 2 && mailfrom[0] == '<' && mailfrom[n - 1] == '>') {
-		mailfrom++;
-		n -= 2;
-	}
-	if (n >= outsz)
-		n = outsz - 1;
-	memcpy(out, mailfrom, n);
-	out[n] = '\0';
+	out[0] = '\0';
+	spf_mailfrom_path(mailfrom, out, outsz);
 	return out;
 }
 
@@ -512,11 +504,12 @@ static enum sg_status run_dmarc(struct verifier *v)
 	const struct dkim_sig_result *r;
 	struct dmarc_dkim_in *dk;
 	struct dmarc_spf_in spf;
+	struct dmarc_input in;
 	struct dmarc_opts o = {
 		.mode = v->dmarc->mode, .resolver = v->resolver, .psl = v->dmarc->psl,
 	};
 	size_t n = 0;
-	enum sg_status st = SG_OK;
+	enum sg_status st;
 
 	v->dmarc_done = true;
 	if (v->from_bad) {
@@ -537,22 +530,10 @@ static enum sg_status run_dmarc(struct verifier *v)
 	}
 	spf.domain = v->spfv.mailfrom.domain;
 	spf.result = spf_for_dmarc(v->spfv.mailfrom.result);
-	for (size_t i = 0; i < v->authors.n && st == SG_OK; i++) {
-		struct dmarc_input in = {
-			.author = v->authors.domain[i], .dkim = dk, .n_dkim = n,
-			.spf = v->spf_done ? &spf : NULL,
-		};
-		struct dmarc_outcome one;
-
-		if ((st = dmarc_policy_eval(&o, &in, &one)) != SG_OK)
-			break;
-		if (i == 0 || dmarc_outcome_worse(&one, &v->outcome)) {
-			dmarc_outcome_clear(&v->outcome);
-			v->outcome = one;
-		} else {
-			dmarc_outcome_clear(&one);
-		}
-	}
+	in = (struct dmarc_input){
+		.dkim = dk, .n_dkim = n, .spf = v->spf_done ? &spf : NULL,
+	};
+	st = dmarc_policy_eval_authors(&o, &v->authors, &in, &v->outcome);
 	free(dk);
 	return st;
 }
@@ -565,19 +546,33 @@ static bool override_domain(const struct sg_dmarc_conf *d, const char *author)
 	return false;
 }
 
-/* Local policy that lowers an enforced disposition, or NULL. */
-static const char *local_override(const struct verifier *v)
+/* Local policy that lowers an enforced disposition: the A-R comment and
+ * the aggregate report's reason (RFC 7489 PolicyOverrideType). */
+struct override {
+	const char *text, *code;
+};
+
+static const struct override OVERRIDE_FORWARDER = {
+	"local override: trusted forwarder", "trusted_forwarder"
+};
+static const struct override OVERRIDE_DOMAIN = {
+	"local override: local policy", "local_policy"
+};
+static const struct override OVERRIDE_REPORT_ONLY = { "reporting only", "local_policy" };
+
+/* The override that applies to this message, or NULL. */
+static const struct override *local_override(const struct verifier *v)
 {
 	const struct sg_dmarc_conf *d = v->dmarc;
 	char ip[46];
 
 	if (d->override_hosts != NULL && v->have_ip &&
 	    cidr_list_match_text(d->override_hosts, spf_ip_text(&v->ip, ip)))
-		return "local override: trusted forwarder";
+		return &OVERRIDE_FORWARDER;
 	if (override_domain(d, v->outcome.author))
-		return "local override: local policy";
+		return &OVERRIDE_DOMAIN;
 	if (!d->reject_failures)
-		return "reporting only";
+		return &OVERRIDE_REPORT_ONLY;
 	return NULL;
 }
 
@@ -615,7 +610,8 @@ static void decide(struct verifier *v)
 	}
 	if (o->result != DMARC_RESULT_FAIL || o->disposition == DMARC_REQ_NONE)
 		return;
-	if ((o->local_override = local_override(v)) != NULL) {
+	if ((v->override = local_override(v)) != NULL) {
+		o->local_override = v->override->text;
 		o->disposition = DMARC_REQ_NONE;
 		return;
 	}
@@ -674,15 +670,6 @@ static const char *req_or_null(enum dmarc_req r)
 	return r == DMARC_REQ_UNSET ? NULL : dmarc_req_name(r);
 }
 
-static const char *override_code(const char *text)
-{
-	if (text == NULL)
-		return NULL;
-	if (strstr(text, "forwarder") != NULL)
-		return "trusted_forwarder";
-	return "local_policy";
-}
-
 void verifier_record(const struct verifier *v, struct dmarc_history *h,
 		     const char *queue_id)
 {
@@ -722,7 +709,7 @@ void verifier_record(const struct verifier *v, struct dmarc_history *h,
 		.testing = o->testing,
 		.result = dmarc_result_name(o->result),
 		.disposition = dmarc_req_name(o->disposition),
-		.override = override_code(o->local_override),
+		.override = v->override != NULL ? v->override->code : NULL,
 		.dkim_aligned = o->dkim_aligned,
 		.spf_aligned = o->spf_aligned,
 		.dkim = dk,

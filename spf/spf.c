@@ -160,9 +160,7 @@ enum sg_status spf_check_helo(const struct spf_opts *o, const struct spf_ip *ip,
 	return run(o, ip, helo, NULL, helo, SPF_ID_HELO, out, why);
 }
 
-/* The MAIL FROM path without spaces and one pair of angle brackets;
- * false for a null path or one too long for buf. */
-static bool mailfrom_path(const char *mf, char *buf, size_t size)
+bool spf_mailfrom_path(const char *mf, char *buf, size_t size)
 {
 	size_t len;
 
@@ -192,7 +190,7 @@ enum sg_status spf_check_mailfrom(const struct spf_opts *o, const struct spf_ip 
 	const char *at;
 	enum sg_status st;
 
-	if (!mailfrom_path(mailfrom, path, sizeof path)) {	/* null: 2.4 */
+	if (!spf_mailfrom_path(mailfrom, path, sizeof path)) {	/* null: 2.4 */
 		st = spf_check_helo(o, ip, helo, out, why);
 		out->identity = SPF_ID_MAILFROM;
 		return st;
@@ -217,7 +215,7 @@ enum sg_status spf_check_smtp(const struct spf_opts *o, const struct spf_ip *ip,
 
 	if ((st = spf_check_helo(o, ip, helo, &out->helo, why)) != SG_OK)
 		return st;
-	if (!mailfrom_path(mailfrom, path, sizeof path)) {
+	if (!spf_mailfrom_path(mailfrom, path, sizeof path)) {
 		out->mailfrom = out->helo;	/* postmaster@HELO: the same check */
 		out->mailfrom.identity = SPF_ID_MAILFROM;
 		return SG_OK;

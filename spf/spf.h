@@ -111,6 +111,11 @@ enum sg_status spf_check_host(const struct spf_opts *o, const struct spf_ip *ip,
 enum sg_status spf_check_mailfrom(const struct spf_opts *o, const struct spf_ip *ip,
 				  const char *helo, const char *mailfrom,
 				  struct spf_verdict *out, const char **why);
+/* The reverse-path of a MAIL FROM argument, without surrounding blanks
+ * and one pair of angle brackets, into buf. false for the null path
+ * (NULL, "", "<>"); true with buf left as it was for a path too long
+ * for buf (give buf a "" first). */
+bool spf_mailfrom_path(const char *mf, char *buf, size_t size);
 /* The HELO identity (2.3): postmaster@helo; "none" when helo is not a
  * fully qualified domain name (a literal, one label, ...). */
 enum sg_status spf_check_helo(const struct spf_opts *o, const struct spf_ip *ip,
